@@ -170,6 +170,22 @@ class Chain:
                                 params=self.config.to_dict(), overwrite=overwrite)
 
     # -- update ------------------------------------------------------------
+    def warmup(self) -> None:
+        """Compile (or load from cache) every kernel of one update on a copy of the field.
+
+        Uses no random numbers of the chain, so timings of the first trajectory are
+        clean and the chain is unchanged.
+        """
+        scratch = self.field.copy()
+        if isinstance(self.updater, HMC):
+            mom = np.zeros_like(scratch.links)
+            self.updater.integrator.integrate(scratch, mom, self.updater.tau)
+            self.updater.hamiltonian(scratch, mom)
+            scratch.reunitarize()
+        else:
+            self.updater.sweep(scratch, 0)
+        scratch.plaquette()
+
     def step(self) -> dict:
         """One trajectory (HMC) or one heatbath + overrelaxation sweep."""
         if isinstance(self.updater, HMC):

@@ -49,7 +49,7 @@ def config_path(out: Path, trajectory: int, save_format: str) -> Path:
     return out / CONFIG_DIR / f"config_{trajectory:06d}{SAVE_SUFFIX[save_format]}"
 
 
-def _row(entry: dict, phase: str) -> list:
+def log_row(entry: dict, phase: str) -> list:
     dh = entry.get("delta_h")
     fin = dh is not None and math.isfinite(dh)
     vals = {
@@ -183,6 +183,8 @@ def generate(out, *, config: ChainConfig | None = None, ntraj: int, resume: bool
 def _loop(out, chain, target, save_every, save_format, checkpoint_every, progress, stream):
     cfg = chain.config
     todo = target - chain.trajectory
+    if todo > 0:
+        chain.warmup()
     rows, n_acc, n_done, t_start = [], 0, 0, time.perf_counter()
     if progress is None:
         progress = stream.isatty() if hasattr(stream, "isatty") else False
@@ -197,7 +199,7 @@ def _loop(out, chain, target, save_every, save_format, checkpoint_every, progres
             n_done += 1
             n_acc += entry["accepted"]
             phase = "therm" if entry["trajectory"] <= cfg.n_therm else "prod"
-            rows.append(_row(entry, phase))
+            rows.append(log_row(entry, phase))
             dh = entry.get("delta_h")
             line = (f"traj {entry['trajectory']:6d} {phase:5s} plaq {entry['plaquette']:.10f} "
                     + (f"dH {dh:+.4e} " if dh is not None else "")

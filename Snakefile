@@ -1,0 +1,25 @@
+# Lattice gauge theory production pipeline: thermalise -> production blocks -> measure ->
+# aggregate -> analyse -> plots -> report.  Configuration: config/config.yaml (schema:
+# workflow/schemas/config.schema.yaml); documentation: config/README.md.
+from snakemake.utils import min_version
+
+min_version("8.0")
+
+
+configfile: "config/config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/generate.smk"
+include: "workflow/rules/measure.smk"
+include: "workflow/rules/analyse.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    input:
+        all_outputs(),
+    default_target: True

@@ -1,0 +1,143 @@
+"""The production stages the Snakemake rules call: thermalise, run a block, measure.
+
+Each function does one job's work, writes its outputs atomically, and logs to
+a given logger; the rules' scripts (workflow/scripts/) only unpack ``snakemake``.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import math
+from pathlib import Path
+
+import numpy as np
+
+from ..io import atomic_write_bytes, read_config, write_config
+from ..markov.chain import Chain
+from ..markov.rundir import COLUMNS, log_row
+from ..observables import polyakov_loop
+from .ensemble import chain_config, saved_trajectories
+
+log = logging.getLogger("lqcd.pipeline")
+
+#: acceptance window of the step-size tuning (steps change every TUNE_EVERY trajectories)
+TUNE_EVERY = 10
+
+
+def _csv_bytes(rows) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(COLUMNS)
+    w.writerows(rows)
+    return buf.getvalue().encode()
+
+
+def _line(entry, phase):
+    dh = entry.get("delta_h")
+    return (f"traj {entry['trajectory']:6d} {phase} plaq {entry['plaquette']:.10f} "
+            + (f"dH {dh:+.4e} " if dh is not None else "")
+            + f"acc {entry['accepted']} t {entry['seconds']:.3f}s"
+            + (f" |F|max {entry['force0_max']:.3f} F*eps {entry['force0_feps']:.3f}"
+               if "force0_max" in entry else ""))
+
+
+def tune_steps(steps: int, acceptance: float, target: float) -> int:
+    """New number of MD steps for an observed acceptance (multiplicative, bounded).
+
+    ΔH ~ ε² on average, so 1 - acceptance ~ ε^2 roughly: the step count moves by
+    at most +30 % / -15 % per window, towards the target; within
+    [target - 0.05, target + 0.10] it stays.
+    """
+    if acceptance < target - 0.05:
+        return max(steps + 1, int(math.ceil(steps * 1.3)))
+    if acceptance > target + 0.10 and steps > 1:
+        return max(1, int(math.floor(steps * 0.85)))
+    return steps
+
+
+def thermalize(ens: dict, stream: int, out: Path) -> dict:
+    """Block 0 of a stream: n_therm trajectories from the start, with HMC step tuning.
+
+    The tuning acts during the first 3/4 of the thermalisation and is then frozen:
+    the production chain is a fixed Markov chain with the final step count, which
+    the checkpoint carries into the production blocks.
+    """
+    out = Path(out)
+    cfg = chain_config(ens, stream).validate()
+    chain = Chain.start(cfg)
+    chain.warmup()
+    target = ens.get("target_acceptance")
+    tune = cfg.algorithm == "hmc" and target is not None
+    rows, window, history = [], [], []
+    stop_tuning = int(0.75 * cfg.n_therm)
+    while chain.trajectory < cfg.n_therm:
+        entry = chain.step()
+        rows.append(log_row(entry, "therm"))
+        log.info(_line(entry, "therm"))
+        window.append(entry["accepted"])
+        if tune and len(window) == TUNE_EVERY and chain.trajectory <= stop_tuning:
+            acc = float(np.mean(window))
+            steps = tune_steps(cfg.steps, acc, target)
+            history.append({"trajectory": chain.trajectory, "acceptance": acc, "steps": cfg.steps,
+                            "new_steps": steps})
+            if steps != cfg.steps:
+                log.info(f"tuning: acceptance {acc:.2f} over {TUNE_EVERY} trajectories, "
+                         f"steps {cfg.steps} -> {steps}")
+                cfg.steps = steps
+                chain = Chain(cfg, chain.field, chain.rng, chain.trajectory)
+            window = []
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(out / "trajectories.csv", _csv_bytes(rows), overwrite=True)
+    tuning = {"steps": cfg.steps, "target_acceptance": target, "history": history}
+    atomic_write_bytes(out / "tuning.json", json.dumps(tuning, indent=1).encode(), overwrite=True)
+    chain.write_checkpoint(out / "checkpoint.h5", overwrite=True)
+    return tuning
+
+
+def run_block(ens: dict, block: int, previous: Path, out: Path) -> int:
+    """Production block ``block``: continue the chain of ``previous`` by ``ens['block']`` trajectories.
+
+    Writes ``out/configs/config_NNNNNN.h5`` for the saved trajectories, then the
+    block's trajectories.csv and checkpoint.h5 (all atomically; a killed block
+    leaves no checkpoint and is re-run from ``previous``, bit for bit).
+    """
+    out = Path(out)
+    chain = Chain.from_checkpoint(previous)
+    first = ens["n_therm"] + (block - 1) * ens["block"]
+    if chain.trajectory != first:
+        raise ValueError(f"{previous} is at trajectory {chain.trajectory}, block {block} starts "
+                         f"after trajectory {first}")
+    chain.warmup()
+    save = set(saved_trajectories(ens, block))
+    (out / "configs").mkdir(parents=True, exist_ok=True)
+    rows = []
+    while chain.trajectory < first + ens["block"]:
+        entry = chain.step()
+        rows.append(log_row(entry, "prod"))
+        log.info(_line(entry, "prod"))
+        if chain.trajectory in save:
+            write_config(out / "configs" / f"config_{chain.trajectory:06d}.h5", chain.field, "hdf5",
+                         overwrite=True, metadata={"trajectory": chain.trajectory,
+                                                   "params": chain.config.to_dict()})
+    atomic_write_bytes(out / "trajectories.csv", _csv_bytes(rows), overwrite=True)
+    chain.write_checkpoint(out / "checkpoint.h5", overwrite=True)
+    return chain.trajectory
+
+
+def measure(path: Path, observables=("plaquette", "polyakov")) -> dict:
+    """Gauge observables of one saved configuration (verified on read)."""
+    field, info = read_config(path)
+    res = {"trajectory": info.get("trajectory")}
+    for obs in observables:
+        if obs == "plaquette":
+            res["plaquette"] = field.plaquette()
+            ps, pt = field.plaquette_st()
+            res["plaquette_s"], res["plaquette_t"] = ps, pt
+        elif obs == "polyakov":
+            p = polyakov_loop(field)
+            res["polyakov_re"], res["polyakov_im"], res["polyakov_abs"] = p.real, p.imag, abs(p)
+        else:
+            raise ValueError(f"unknown observable {obs!r}; available: plaquette, polyakov")
+    return res

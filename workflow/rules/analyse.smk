@@ -1,0 +1,63 @@
+# Analysis: tidy tables per ensemble, the Gamma-method summary, and a comparison of ensembles.
+
+
+rule aggregate:
+    input:
+        logs=lambda wc: [p for s in range(ENSEMBLES[wc.ens]["streams"]) for p in stream_blocks(wc.ens, s)],
+        meas=lambda wc: [p for s in range(ENSEMBLES[wc.ens]["streams"])
+                         for p in stream_measurements(wc.ens, s)],
+    output:
+        trajectories=f"{RESULTS}/{{ens}}/trajectories.csv",
+        measurements=f"{RESULTS}/{{ens}}/measurements.csv",
+    params:
+        streams=lambda wc: ENSEMBLES[wc.ens]["streams"],
+        results=RESULTS,
+    log:
+        f"{RESULTS}/logs/{{ens}}/aggregate.log",
+    threads: RES["analyse"]["threads"]
+    resources:
+        mem_mb=RES["analyse"]["mem_mb"],
+        runtime=RES["analyse"]["runtime"],
+    script:
+        "../scripts/aggregate.py"
+
+
+rule analyse:
+    input:
+        trajectories=f"{RESULTS}/{{ens}}/trajectories.csv",
+        measurements=f"{RESULTS}/{{ens}}/measurements.csv",
+    output:
+        summary=report(f"{RESULTS}/{{ens}}/summary.csv", caption="../report/summary.rst",
+                       category="{ens}", subcategory="tables"),
+    params:
+        ens=lambda wc: ENSEMBLES[wc.ens],
+        S=config["analysis"]["S"],
+    log:
+        f"{RESULTS}/logs/{{ens}}/analyse.log",
+    threads: RES["analyse"]["threads"]
+    resources:
+        mem_mb=RES["analyse"]["mem_mb"],
+        runtime=RES["analyse"]["runtime"],
+    script:
+        "../scripts/analyse.py"
+
+
+rule compare:
+    input:
+        expand(f"{RESULTS}/{{ens}}/summary.csv", ens=list(ENSEMBLES)),
+    output:
+        table=report(f"{RESULTS}/comparison.csv", caption="../report/comparison.rst",
+                     category="comparison"),
+        plot=report(f"{RESULTS}/comparison.png", caption="../report/comparison.rst",
+                    category="comparison"),
+    params:
+        ensembles=list(ENSEMBLES),
+        algorithms=[ENSEMBLES[e]["algorithm"] for e in ENSEMBLES],
+    log:
+        f"{RESULTS}/logs/compare.log",
+    threads: 1
+    resources:
+        mem_mb=RES["analyse"]["mem_mb"],
+        runtime=RES["analyse"]["runtime"],
+    script:
+        "../scripts/compare.py"

@@ -1,0 +1,74 @@
+# Shared set-up: validate the configuration (schema + cross-key rules), refuse changed physics
+# under existing results, and the path helpers every rule uses.
+import json
+import re
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+
+from lqcd_core.pipeline import (ConfigError, EnsembleError, block_of, check_physics, load_schema,
+                                n_blocks, physics, saved_trajectories, validate_config)
+
+_schema = load_schema(workflow.source_path("../schemas/config.schema.yaml"))
+try:
+    config = validate_config(config, _schema)
+    for _name, _ens in config["ensembles"].items():
+        check_physics(_name, _ens, Path(config["results"]))
+except (ConfigError, EnsembleError) as _exc:
+    raise WorkflowError(str(_exc))
+
+RESULTS = config["results"]
+ENSEMBLES = config["ensembles"]
+RES = config["resources"]
+
+
+wildcard_constraints:
+    ens="|".join(map(re.escape, ENSEMBLES)) if ENSEMBLES else "NONE",
+    stream=r"\d+",
+    block=r"\d{4}",
+    traj=r"\d{6}",
+
+
+def ens_dir(ens):
+    return f"{RESULTS}/{ens}"
+
+
+def block_dir(ens, stream, block):
+    return f"{RESULTS}/{ens}/s{stream}/block{int(block):04d}"
+
+
+def stream_blocks(ens, stream):
+    """Trajectory logs of all blocks of one stream (thermalisation first)."""
+    e = ENSEMBLES[ens]
+    return [f"{block_dir(ens, stream, b)}/trajectories.csv" for b in range(n_blocks(e) + 1)]
+
+
+def stream_measurements(ens, stream):
+    e = ENSEMBLES[ens]
+    return [f"{RESULTS}/{ens}/s{stream}/meas/{t:06d}.json"
+            for b in range(1, n_blocks(e) + 1) for t in saved_trajectories(e, b)]
+
+
+def observables(ens):
+    """Observables with plots: the trajectory-level plaquette plus the measured ones."""
+    e = ENSEMBLES[ens]
+    obs = ["plaquette"]
+    if "polyakov" in e["measure"]:
+        obs += ["polyakov_re", "polyakov_abs"]
+    return obs
+
+
+def ensemble_plots(ens):
+    out = [f"{RESULTS}/{ens}/plots/{o}_{kind}.png" for o in observables(ens)
+           for kind in ("history", "rho", "tauint", "hist")]
+    if ENSEMBLES[ens]["algorithm"] == "hmc":
+        out.append(f"{RESULTS}/{ens}/plots/delta_h.png")
+    return out
+
+
+def all_outputs():
+    out = []
+    for ens in ENSEMBLES:
+        out += [f"{RESULTS}/{ens}/summary.csv"] + ensemble_plots(ens)
+    out.append(f"{RESULTS}/comparison.csv")
+    return out

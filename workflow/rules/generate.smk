@@ -1,0 +1,60 @@
+# Generation: per ensemble the physics record, per stream the thermalisation (block 0, with
+# step-size tuning) and the chained production blocks k = 1..n_traj/block.  Block k reads the
+# checkpoint of block k-1, so a long run is many short jobs and a killed job re-runs from the
+# previous block, bit for bit.
+
+
+localrules:
+    physics_record,
+
+
+rule physics_record:
+    output:
+        f"{RESULTS}/{{ens}}/params.json",
+    params:
+        physics=lambda wc: physics(ENSEMBLES[wc.ens]),
+    run:
+        Path(output[0]).write_text(json.dumps(params.physics, indent=1) + "\n")
+
+
+rule thermalize:
+    input:
+        f"{RESULTS}/{{ens}}/params.json",
+    output:
+        checkpoint=f"{RESULTS}/{{ens}}/s{{stream}}/block0000/checkpoint.h5",
+        log=f"{RESULTS}/{{ens}}/s{{stream}}/block0000/trajectories.csv",
+        tuning=f"{RESULTS}/{{ens}}/s{{stream}}/block0000/tuning.json",
+    params:
+        ens=lambda wc: physics(ENSEMBLES[wc.ens]),
+    log:
+        f"{RESULTS}/logs/{{ens}}/s{{stream}}/block0000.log",
+    threads: RES["generate"]["threads"]
+    resources:
+        mem_mb=RES["generate"]["mem_mb"],
+        runtime=RES["generate"]["runtime"],
+    script:
+        "../scripts/thermalize.py"
+
+
+def previous_checkpoint(wc):
+    return f"{block_dir(wc.ens, wc.stream, int(wc.block) - 1)}/checkpoint.h5"
+
+
+rule production_block:
+    input:
+        previous=previous_checkpoint,
+    output:
+        checkpoint=f"{RESULTS}/{{ens}}/s{{stream}}/block{{block}}/checkpoint.h5",
+        log=f"{RESULTS}/{{ens}}/s{{stream}}/block{{block}}/trajectories.csv",
+        configs=directory(f"{RESULTS}/{{ens}}/s{{stream}}/block{{block}}/configs"),
+    params:
+        ens=lambda wc: physics(ENSEMBLES[wc.ens]),
+        block=lambda wc: int(wc.block),
+    log:
+        f"{RESULTS}/logs/{{ens}}/s{{stream}}/block{{block}}.log",
+    threads: RES["generate"]["threads"]
+    resources:
+        mem_mb=RES["generate"]["mem_mb"],
+        runtime=RES["generate"]["runtime"],
+    script:
+        "../scripts/production_block.py"

@@ -1,0 +1,10 @@
+"""Rule production_block: continue a stream by one block (lqcd_core.pipeline.run_block)."""
+from pathlib import Path
+
+from lqcd_core.pipeline import run_block
+from lqcd_core.pipeline.script import setup
+
+log = setup(snakemake)  # noqa: F821 (injected by Snakemake)
+last = run_block(snakemake.params.ens, snakemake.params.block, Path(snakemake.input.previous),  # noqa: F821
+                 Path(snakemake.output.checkpoint).parent)  # noqa: F821
+log.info(f"block {snakemake.params.block} done at trajectory {last}")  # noqa: F821
