@@ -11,13 +11,14 @@ rule aggregate:
         measurements=f"{RESULTS}/{{ens}}/measurements.csv",
     params:
         streams=lambda wc: ENSEMBLES[wc.ens]["streams"],
-        results=RESULTS,
     log:
         f"{RESULTS}/logs/{{ens}}/aggregate.log",
     threads: RES["analyse"]["threads"]
     resources:
         mem_mb=RES["analyse"]["mem_mb"],
         runtime=RES["analyse"]["runtime"],
+    conda:
+        "../envs/lqcd.yaml"
     script:
         "../scripts/aggregate.py"
 
@@ -38,6 +39,8 @@ rule analyse:
     resources:
         mem_mb=RES["analyse"]["mem_mb"],
         runtime=RES["analyse"]["runtime"],
+    conda:
+        "../envs/lqcd.yaml"
     script:
         "../scripts/analyse.py"
 
@@ -59,5 +62,7 @@ rule compare:
     resources:
         mem_mb=RES["analyse"]["mem_mb"],
         runtime=RES["analyse"]["runtime"],
+    conda:
+        "../envs/lqcd.yaml"
     script:
         "../scripts/compare.py"

@@ -72,3 +72,14 @@ def all_outputs():
         out += [f"{RESULTS}/{ens}/summary.csv"] + ensemble_plots(ens)
     out.append(f"{RESULTS}/comparison.csv")
     return out
+
+
+def previous_checkpoint(wc):
+    """Input of production block k: the checkpoint of block k-1 (block 0: thermalisation)."""
+    return f"{block_dir(wc.ens, wc.stream, int(wc.block) - 1)}/checkpoint.h5"
+
+
+def config_of(wc):
+    """Input of a measurement: the configs directory of the block that saved trajectory traj."""
+    e = ENSEMBLES[wc.ens]
+    return f"{block_dir(wc.ens, wc.stream, block_of(e, int(wc.traj)))}/configs"

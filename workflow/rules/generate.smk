@@ -13,8 +13,12 @@ rule physics_record:
         f"{RESULTS}/{{ens}}/params.json",
     params:
         physics=lambda wc: physics(ENSEMBLES[wc.ens]),
-    run:
-        Path(output[0]).write_text(json.dumps(params.physics, indent=1) + "\n")
+    log:
+        f"{RESULTS}/logs/{{ens}}/params.log",
+    conda:
+        "../envs/lqcd.yaml"
+    script:
+        "../scripts/physics_record.py"
 
 
 rule thermalize:
@@ -32,12 +36,10 @@ rule thermalize:
     resources:
         mem_mb=RES["generate"]["mem_mb"],
         runtime=RES["generate"]["runtime"],
+    conda:
+        "../envs/lqcd.yaml"
     script:
         "../scripts/thermalize.py"
-
-
-def previous_checkpoint(wc):
-    return f"{block_dir(wc.ens, wc.stream, int(wc.block) - 1)}/checkpoint.h5"
 
 
 rule production_block:
@@ -56,5 +58,7 @@ rule production_block:
     resources:
         mem_mb=RES["generate"]["mem_mb"],
         runtime=RES["generate"]["runtime"],
+    conda:
+        "../envs/lqcd.yaml"
     script:
         "../scripts/production_block.py"

@@ -2,11 +2,6 @@
 # found in the directory of the production block that saved it.
 
 
-def config_of(wc):
-    e = ENSEMBLES[wc.ens]
-    return f"{block_dir(wc.ens, wc.stream, block_of(e, int(wc.traj)))}/configs"
-
-
 rule measure:
     input:
         configs=config_of,
@@ -21,5 +16,7 @@ rule measure:
     resources:
         mem_mb=RES["measure"]["mem_mb"],
         runtime=RES["measure"]["runtime"],
+    conda:
+        "../envs/lqcd.yaml"
     script:
         "../scripts/measure.py"

@@ -28,6 +28,8 @@ rule plots:
     resources:
         mem_mb=RES["analyse"]["mem_mb"],
         runtime=RES["analyse"]["runtime"],
+    conda:
+        "../envs/lqcd.yaml"
     script:
         "../scripts/plots.py"
 
@@ -44,5 +46,7 @@ rule plot_delta_h:
     resources:
         mem_mb=RES["analyse"]["mem_mb"],
         runtime=RES["analyse"]["runtime"],
+    conda:
+        "../envs/lqcd.yaml"
     script:
         "../scripts/plot_delta_h.py"
