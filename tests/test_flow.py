@@ -130,3 +130,18 @@ def test_unreached_reference_is_a_clear_error():
 
 def test_energy_vanishes_on_the_unit_field():
     assert energy_plaquette(GaugeField.cold((4, 4, 4, 4), "su3")) == 0.0
+
+
+@pytest.mark.parametrize("which", ["t0", "w0"])
+def test_scale_setting_error_agrees_with_the_jackknife(which):
+    from lqcd_core.flow.scale import scale_setting
+    rng = np.random.default_rng(1)
+    t = np.linspace(0.01, 6, 300)
+    a = 0.1 + 0.005 * rng.standard_normal(200)
+    E = a[:, None] / t[None, :]  # t^2 E = a t: t0 = 0.3/a, w0 = sqrt(0.3/a)
+    res = scale_setting(t, [E[:100], E[100:]], which)
+    f = (lambda x: 0.3 / x) if which == "t0" else (lambda x: np.sqrt(0.3 / x))
+    assert abs(res.mean - f(a.mean())) < 1e-6
+    jk = np.array([f(np.delete(a, i).mean()) for i in range(a.size)])
+    jk_err = np.sqrt((a.size - 1) / a.size * np.sum((jk - jk.mean()) ** 2))
+    assert abs(res.error / jk_err - 1) < 0.15
