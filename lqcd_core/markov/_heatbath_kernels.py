@@ -2,7 +2,8 @@
 
 Local weight.  For the Wilson action S = beta sum_P (1 - Re tr U_P / n) the
 link U = U_mu(x) appears only in exp(cf Re tr(U A)), cf = beta / n, with A the
-plaquette staple sum of :func:`lqcd_core.gauge._loops.add_plaquette_staples`.
+plaquette staple sum of :func:`lqcd_core.gauge._loops.add_plaquette_staples`
+(recomputed here by :func:`staple_sum` with fused SU(3) products).
 
 * U(1):  U A = |A| e^{i phi}; phi ~ exp(kappa cos phi), kappa = cf |A|
   (von Mises, Best & Fisher 1979), U = e^{i phi} A* / |A|.
@@ -30,9 +31,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ..gauge._loops import add_plaquette_staples
 from ..group._kernels import reunitarize_matrix
-from ..group._linalg import mul_nn, retr_nd, set_zero
+from ..group._linalg import mul_nd, mul_nn, retr_nd, set_zero
 from .rng import uniform_pair
 
 #: below this k the SU(2) sampler uses Creutz's method, above it Kennedy-Pendleton
@@ -44,9 +44,82 @@ _TINY = 1e-150
 
 
 # ---------------------------------------------------------------------------
-# one-dimensional samplers
+# staple sum (the same A_mu(x) as lqcd_core.gauge._loops.add_plaquette_staples,
+# written with fused multiply-accumulate products and no generic-n loops for n = 3)
 # ---------------------------------------------------------------------------
 @njit(inline="always", cache=True)
+def _acc_nd(a, b, c):
+    """c += a b^dagger."""
+    n = a.shape[0]
+    if n == 3:
+        for i in range(3):
+            a0 = a[i, 0]
+            a1 = a[i, 1]
+            a2 = a[i, 2]
+            for j in range(3):
+                c[i, j] += (a0 * b[j, 0].conjugate() + a1 * b[j, 1].conjugate()
+                            + a2 * b[j, 2].conjugate())
+    else:
+        for i in range(n):
+            for j in range(n):
+                s = 0j
+                for k in range(n):
+                    s += a[i, k] * b[j, k].conjugate()
+                c[i, j] += s
+
+
+@njit(inline="always", cache=True)
+def _acc_dn(a, b, c):
+    """c += a^dagger b."""
+    n = a.shape[0]
+    if n == 3:
+        for i in range(3):
+            a0 = a[0, i].conjugate()
+            a1 = a[1, i].conjugate()
+            a2 = a[2, i].conjugate()
+            for j in range(3):
+                c[i, j] += a0 * b[0, j] + a1 * b[1, j] + a2 * b[2, j]
+    else:
+        for i in range(n):
+            for j in range(n):
+                s = 0j
+                for k in range(n):
+                    s += a[k, i].conjugate() * b[k, j]
+                c[i, j] += s
+
+
+@njit(inline="always", cache=True)
+def staple_sum(u, fwd, bwd, mu, x, a, t1):
+    """a = A_mu(x) = sum_{nu != mu} [ U_nu(x+mu) U_mu(x+nu)^dag U_nu(x)^dag
+    + (U_mu(x-nu) U_nu(x+mu-nu))^dag U_nu(x-nu) ]  (t1: n x n scratch)."""
+    nd = u.shape[0]
+    xp = fwd[mu, x]
+    set_zero(a)
+    for nu in range(nd):
+        if nu == mu:
+            continue
+        mul_nd(u[nu, xp], u[mu, fwd[nu, x]], t1)
+        _acc_nd(t1, u[nu, x], a)
+        xm = bwd[nu, x]
+        mul_nn(u[mu, xm], u[nu, bwd[nu, xp]], t1)
+        _acc_dn(t1, u[nu, xm], a)
+
+
+@njit(parallel=True, cache=True)
+def staple_field(u, fwd, bwd, mu):
+    """(V, n, n) array of A_mu(x) for all x (for tests)."""
+    vol, n = u.shape[1], u.shape[2]
+    out = np.empty((vol, n, n), np.complex128)
+    for x in prange(vol):
+        t1 = np.empty((n, n), np.complex128)
+        staple_sum(u, fwd, bwd, mu, x, out[x], t1)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# one-dimensional samplers
+# ---------------------------------------------------------------------------
+@njit(cache=True)
 def von_mises(kappa, k0, k1, c2, c3, idx, j):
     """phi in (-pi, pi] with density ~ exp(kappa cos phi): Best & Fisher (1979).
 
@@ -83,7 +156,7 @@ def von_mises(kappa, k0, k1, c2, c3, idx, j):
             return phi, j, trials
 
 
-@njit(inline="always", cache=True)
+@njit(cache=True)
 def su2_x0(k, k0, k1, c2, c3, idx, j):
     """x0 in [-1, 1] with density ~ sqrt(1 - x0^2) exp(k x0).
 
@@ -125,7 +198,7 @@ def su2_x0(k, k0, k1, c2, c3, idx, j):
                 return x, j, trials
 
 
-@njit(inline="always", cache=True)
+@njit(cache=True)
 def su2_sample(k, k0, k1, c2, c3, idx, j):
     """X in SU(2) with Haar density ~ exp(k Re tr X / 2) as (alpha, beta, j, trials)."""
     x0, j, trials = su2_x0(k, k0, k1, c2, c3, idx, j)
@@ -149,7 +222,7 @@ def q_mul(a1, b1, a2, b2):
     return a1 * a2 - b1 * b2.conjugate(), a1 * b2 + b1 * a2.conjugate()
 
 
-@njit(inline="always", cache=True)
+@njit(cache=True)
 def su2_subgroup_update(sa, sb, hb, cf, k0, k1, c2, c3, idx, j):
     """SU(2) matrix r for the weight exp(cf Re tr(r s)), s = (sa, sb) quaternion.
 
@@ -177,7 +250,7 @@ def su2_subgroup_update(sa, sb, hb, cf, k0, k1, c2, c3, idx, j):
 # ---------------------------------------------------------------------------
 # one link with a given staple sum
 # ---------------------------------------------------------------------------
-@njit(inline="always", cache=True)
+@njit(cache=True)
 def update_link(ul, a, hb, cf, k0, k1, c2, c3, idx, w):
     """Heatbath (hb=True) or overrelaxation of the link ul (n x n, in place)
     under exp(cf Re tr(ul a)); w is n x n scratch.  Returns the number of
@@ -245,16 +318,17 @@ def update_link(ul, a, hb, cf, k0, k1, c2, c3, idx, w):
 
 
 @njit(parallel=True, cache=True)
-def update_links(u, staples, hb, cf, k0, k1, c2, c3, first_index):
+def update_links(u, staples, indices, hb, cf, k0, k1, c2, c3):
     """Update every matrix u[m] (stack (M, n, n)) with its own fixed staple
-    staples[m]: one heatbath (hb) or overrelaxation step, RNG index
-    first_index + m.  Returns the total number of proposals."""
+    staples[m]: one heatbath (hb) or overrelaxation step with RNG index
+    indices[m] (a sweep uses mu V + x for the link (mu, x)).  Returns the
+    total number of proposals."""
     m_tot = u.shape[0]
     n = u.shape[1]
     tot = 0
     for m in prange(m_tot):
         w = np.empty((n, n), np.complex128)
-        tot += update_link(u[m], staples[m], hb, cf, k0, k1, c2, c3, first_index + m, w)
+        tot += update_link(u[m], staples[m], hb, cf, k0, k1, c2, c3, indices[m], w)
     return tot
 
 
@@ -268,15 +342,13 @@ def _chunk(u, fwd, bwd, sites, ch, mu, hb, cf, k0, k1, c2, c3):
     vol = u.shape[1]
     a = np.empty((n, n), np.complex128)
     t1 = np.empty((n, n), np.complex128)
-    t2 = np.empty((n, n), np.complex128)
     w = np.empty((n, n), np.complex128)
     start = ch * CHUNK
     stop = min(start + CHUNK, sites.shape[0])
     tot = 0
     for s in range(start, stop):
         x = sites[s]
-        set_zero(a)
-        add_plaquette_staples(u, fwd, bwd, mu, x, a, t1, t2, 1.0)
+        staple_sum(u, fwd, bwd, mu, x, a, t1)
         tot += update_link(u[mu, x], a, hb, cf, k0, k1, c2, c3, mu * vol + x, w)
     return tot
 
