@@ -27,7 +27,8 @@ TINY = {
     "ensembles": {
         "u1_2d": {"group": "u1", "lattice": [8, 8], "beta": 2.0, "algorithm": "hmc", "steps": 6,
                   "n_therm": 10, "n_traj": 40, "block": 20, "save_every": 5, "streams": 1,
-                  "seed": 7, "measure": ["plaquette", "polyakov"]},
+                  "seed": 7, "measure": ["plaquette", "polyakov", "topology"],
+                  "flow": {"every": 2, "eps": 0.1, "tmax": 3.0}},
     },
 }
 
@@ -84,6 +85,11 @@ def test_complete_run_leaves_summary_and_plots(finished):
             assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     traj = pd.read_csv(res / "trajectories.csv")
     assert list(traj["trajectory"]) == list(range(1, 51))
+    flow = pd.read_csv(res / "flow.csv")
+    assert sorted(flow["trajectory"].unique()) == [20, 30, 40, 50]
+    assert {"t0", "w0", "Q_flow"} <= set(summary["observable"])
+    for kind in ("t2E", "W", "Q_history", "Q_hist"):
+        assert (res / "plots" / f"flow_{kind}.png").read_bytes()[:4] == b"\x89PNG"
     meas = pd.read_csv(res / "measurements.csv")
     assert list(meas["trajectory"]) == list(range(15, 51, 5))
 
@@ -110,6 +116,7 @@ def test_raising_n_traj_runs_only_new_blocks(tmp_path, finished):
     jobs = planned_jobs(d)
     assert jobs.get("production_block") == 1
     assert jobs.get("measure") == 4
+    assert jobs.get("flow") == 2
     assert "thermalize" not in jobs
     smk(d)
     for p, content in old.items():

@@ -15,7 +15,7 @@ import sys
 from .errors import UsageError
 
 #: sub-command modules, in the order ``lqcd --help`` lists them
-SUBCOMMANDS = ["generate", "info", "convert", "autocorr"]
+SUBCOMMANDS = ["generate", "info", "convert", "measure", "flow", "autocorr"]
 
 
 def build_parser() -> argparse.ArgumentParser:

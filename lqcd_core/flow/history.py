@@ -21,6 +21,12 @@ from .gradient_flow import GradientFlow
 REFERENCE = 0.3
 
 
+def default_reference(group) -> float:
+    """0.3 (N^2 - 1)/8: the SU(3) reference 0.3 scaled by the number of generators, so that
+    t0 and w0 probe comparable physics for every group (0.1125 for SU(2), 0.0375 for U(1))."""
+    return REFERENCE * group.dim / 8.0
+
+
 class FlowError(ValueError):
     """The flow did not reach what was asked (message says what and how far it got)."""
 

@@ -19,21 +19,21 @@ from ..analysis import gamma_method
 from .history import FlowError, t0_from, w0_from
 
 
-def _window(t, e, name):
+def _window(t, e, name, reference):
     """Restrict to the grid points around the crossing (keeps the gradient cheap)."""
     y = t * t * e.mean(axis=0)
     if name == "w0":
         y = t * np.gradient(y, t)
-    idx = np.flatnonzero((y[:-1] < 0.3) & (y[1:] >= 0.3))
+    idx = np.flatnonzero((y[:-1] < reference) & (y[1:] >= reference))
     if idx.size == 0:
-        raise FlowError(f"{name}: the ensemble-averaged flow reaches only {np.nanmax(y):.4g} < 0.3 "
+        raise FlowError(f"{name}: the ensemble-averaged flow reaches only {np.nanmax(y):.4g} < {reference:.4g} "
                         f"up to t = {t[-1]:.4g}; flow longer or use a larger lattice")
     i = int(idx[0])
     lo, hi = max(0, i - 3), min(len(t), i + 5)
     return lo, hi
 
 
-def scale_setting(t, replicas, which: str = "t0", S: float = 2.0):
+def scale_setting(t, replicas, which: str = "t0", S: float = 2.0, reference: float = 0.3):
     """t0 or w0 of an ensemble with its error.
 
     Parameters
@@ -45,6 +45,9 @@ def scale_setting(t, replicas, which: str = "t0", S: float = 2.0):
     which : 't0' or 'w0'
     S : float
         Γ-method windowing parameter.
+    reference : float
+        Value of t^2 E (resp. W) that defines the scale (0.3 for SU(3);
+        see :func:`lqcd_core.flow.history.default_reference`).
 
     Returns
     -------
@@ -59,16 +62,16 @@ def scale_setting(t, replicas, which: str = "t0", S: float = 2.0):
         raise ValueError(f"which must be 't0' or 'w0', got {which!r}")
     if not reps or any(r.ndim != 2 or r.shape[1] != t.size for r in reps):
         raise ValueError("replicas must be a list of (N_r, len(t)) arrays")
-    lo, hi = _window(t, np.concatenate(reps), which)
+    lo, hi = _window(t, np.concatenate(reps), which, reference)
     if which == "t0":
         sub = t[lo:hi]
-        func = lambda a: t0_from(sub, a)  # noqa: E731
+        func = lambda a: t0_from(sub, a, reference)  # noqa: E731
         data = [r[:, lo:hi] for r in reps]
     else:
         # w0 needs the derivative: keep one more point on each side for np.gradient
         lo, hi = max(0, lo - 1), min(t.size, hi + 1)
         sub = t[lo:hi]
-        func = lambda a: w0_from(sub, a)  # noqa: E731
+        func = lambda a: w0_from(sub, a, reference)  # noqa: E731
         data = [r[:, lo:hi] for r in reps]
     def grad(a):
         # small central differences: a step of the size of the statistical error would move

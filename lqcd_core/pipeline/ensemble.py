@@ -59,6 +59,17 @@ def chain_config(ens: dict, stream: int) -> ChainConfig:
                        n_therm=ens["n_therm"])
 
 
+def flowed_trajectories(ens: dict, block: int) -> list[int]:
+    """Saved trajectories of block ``block`` that are also flowed (every k-th saved one)."""
+    flow = ens.get("flow")
+    if not flow:
+        return []
+    k = int(flow["every"])
+    per_block = ens["block"] // ens["save_every"]
+    saved = saved_trajectories(ens, block)
+    return [t for j, t in enumerate(saved, start=(block - 1) * per_block + 1) if j % k == 0]
+
+
 def n_blocks(ens: dict) -> int:
     return ens["n_traj"] // ens["block"]
 

@@ -17,7 +17,6 @@ import numpy as np
 from ..io import atomic_write_bytes, read_config, write_config
 from ..markov.chain import Chain
 from ..markov.rundir import COLUMNS, log_row
-from ..observables import polyakov_loop
 from .ensemble import chain_config, saved_trajectories
 
 log = logging.getLogger("lqcd.pipeline")
@@ -127,17 +126,20 @@ def run_block(ens: dict, block: int, previous: Path, out: Path) -> int:
 
 
 def measure(path: Path, observables=("plaquette", "polyakov")) -> dict:
-    """Gauge observables of one saved configuration (verified on read)."""
+    """Gauge observables of one saved configuration (verified on read), by the registry
+    :data:`lqcd_core.observables.MEASUREMENTS`."""
+    from ..observables import measure as measure_field
     field, info = read_config(path)
     res = {"trajectory": info.get("trajectory")}
-    for obs in observables:
-        if obs == "plaquette":
-            res["plaquette"] = field.plaquette()
-            ps, pt = field.plaquette_st()
-            res["plaquette_s"], res["plaquette_t"] = ps, pt
-        elif obs == "polyakov":
-            p = polyakov_loop(field)
-            res["polyakov_re"], res["polyakov_im"], res["polyakov_abs"] = p.real, p.imag, abs(p)
-        else:
-            raise ValueError(f"unknown observable {obs!r}; available: plaquette, polyakov")
+    res.update(measure_field(field, observables))
     return res
+
+
+def flow_measure(path: Path, flow: dict) -> dict:
+    """Gradient flow of one saved configuration: the flow history (t, E, t2E, E_clover, Q)."""
+    from ..flow import flow_history
+    field, info = read_config(path)
+    hist = flow_history(field, kind=flow["kind"], tmax=flow.get("tmax"), eps=flow["eps"],
+                        measure_every=flow.get("measure_every", 0.0))
+    hist["trajectory"] = info.get("trajectory")
+    return hist

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..analysis import figures_of_merit, thermalization_cut
+from ..analysis import MERIT_COLUMNS, figures_of_merit, thermalization_cut
 
 SUMMARY_COLUMNS = ["observable", "source", "mean", "error", "tau_int", "dtau_int", "window", "n",
                    "n_indep", "acceptance", "exp_mdh", "exp_mdh_error", "seconds_per_traj",
@@ -52,6 +52,65 @@ def concat_measurements(paths_by_stream: dict) -> pd.DataFrame:
     return df[cols].sort_values(["stream", "trajectory"], kind="stable").reset_index(drop=True)
 
 
+def concat_flow(paths_by_stream: dict) -> pd.DataFrame:
+    """Flow histories (JSON per configuration) as one long table:
+    stream, trajectory, t, E, t2E[, E_clover, t2E_clover, Q]."""
+    frames = []
+    for stream, paths in sorted(paths_by_stream.items()):
+        for p in paths:
+            rec = json.loads(Path(p).read_text())
+            cols = {k: rec[k] for k in ("t", "E", "t2E", "E_clover", "t2E_clover", "Q") if k in rec}
+            df = pd.DataFrame(cols)
+            df.insert(0, "trajectory", rec["trajectory"])
+            df.insert(0, "stream", int(stream))
+            frames.append(df)
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values(["stream", "trajectory", "t"], kind="stable").reset_index(drop=True)
+
+
+def flow_arrays(flow: pd.DataFrame, column: str):
+    """(t grid, [per-stream arrays (N_r, n_t)]) of ``column`` from the long flow table."""
+    t = np.sort(flow["t"].unique())
+    reps = []
+    for _, g in flow.groupby("stream"):
+        wide = g.pivot(index="trajectory", columns="t", values=column).reindex(columns=t)
+        if wide.isna().any().any():
+            raise ValueError(f"flow histories of stream {g['stream'].iloc[0]} are on different t grids")
+        reps.append(wide.to_numpy(float))
+    return t, reps
+
+
+def flow_summary(flow: pd.DataFrame, ens: dict, S: float = 2.0) -> pd.DataFrame:
+    """Rows t0, w0 (Gamma-method errors of derived quantities) and Q at the end of the flow."""
+    from ..flow import default_reference, scale_setting
+    from ..group import get_group
+    reference = ens["flow"].get("reference") or default_reference(get_group(ens["group"]))
+    column = "E_clover" if ens["flow"].get("definition", "clover") == "clover" else "E"
+    t, reps = flow_arrays(flow, column)
+    spacing = ens["save_every"] * ens["flow"]["every"]
+    rows = []
+    for which in ("t0", "w0"):
+        try:
+            r = scale_setting(t, reps, which, S=S, reference=reference)
+        except ValueError as exc:
+            rows.append({"observable": which, "source": "flow", "mean": np.nan, "error": np.nan,
+                         "note": str(exc)})
+            continue
+        rows.append({"observable": which, "source": "flow", "mean": r.mean, "error": r.error,
+                     "tau_int": r.tau_int * spacing, "dtau_int": r.dtau_int * spacing,
+                     "window": r.window * spacing, "n": r.n, "n_indep": r.n_indep})
+    if "Q" in flow.columns:
+        last = flow[flow["t"] == t[-1]].copy()
+        last["accepted"] = np.nan
+        q = _robust_merit(last.rename(columns={"Q": "Q_flow"}), ["Q_flow"], 0, S)
+        for c in ("tau_int", "dtau_int", "window"):
+            q[c] = q[c] * spacing
+        q.insert(1, "source", "flow")
+        rows.extend(q.reindex(columns=["observable", "source", "mean", "error", "tau_int", "dtau_int",
+                                       "window", "n", "n_indep", "note"]).to_dict("records"))
+    return pd.DataFrame(rows)
+
+
 def production_cut(traj: pd.DataFrame, column: str = "plaquette") -> int:
     """Thermalisation cut (rows per stream) of the production part, by the MSER rule.
 
@@ -64,8 +123,25 @@ def production_cut(traj: pd.DataFrame, column: str = "plaquette") -> int:
     return int(max(cuts)) if cuts else 0
 
 
-def summarize(traj: pd.DataFrame, meas: pd.DataFrame, ens: dict, S: float = 2.0) -> pd.DataFrame:
-    """Figures of merit of every observable of one ensemble (SUMMARY_COLUMNS)."""
+def _robust_merit(df: pd.DataFrame, observables, cut: int, S: float) -> pd.DataFrame:
+    """figures_of_merit per observable; one the Gamma method rejects (too short, constant, an
+    unusable autocorrelation estimate) gets NaN figures and the reason in ``note``."""
+    rows = []
+    for obs in observables:
+        try:
+            rows.append(figures_of_merit(df, [obs], cut, S=S))
+        except ValueError as exc:
+            rows.append(pd.DataFrame([{"observable": obs, "note": str(exc)}]))
+    return pd.concat(rows, ignore_index=True).reindex(columns=MERIT_COLUMNS + ["note"])
+
+
+def summarize(traj: pd.DataFrame, meas: pd.DataFrame, ens: dict, S: float = 2.0,
+              flow: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Figures of merit of every observable of one ensemble (SUMMARY_COLUMNS).
+
+    With a flow table, rows ``t0``, ``w0`` (in lattice units, t0/a^2 and w0/a) and
+    ``Q_flow`` (the topological charge at the end of the flow) are added.
+    """
     prod = traj[traj["phase"] == "prod"].copy()
     cut = production_cut(traj)
     obs_t = ["plaquette"]
@@ -80,7 +156,7 @@ def summarize(traj: pd.DataFrame, meas: pd.DataFrame, ens: dict, S: float = 2.0)
     if obs_m:
         m = meas.copy()
         m["accepted"] = np.nan
-        m_tab = figures_of_merit(m, obs_m, mcut, S=S)
+        m_tab = _robust_merit(m, obs_m, mcut, S)
         for c in ("tau_int", "dtau_int", "window"):
             m_tab[c] = m_tab[c] * every
         for c in ("acceptance", "exp_mdh", "exp_mdh_error"):
@@ -90,5 +166,11 @@ def summarize(traj: pd.DataFrame, meas: pd.DataFrame, ens: dict, S: float = 2.0)
         m_tab.insert(1, "source", "measurements")
         m_tab["therm_cut"] = mcut * every
         frames.append(m_tab)
+    if flow is not None and len(flow):
+        fl = flow_summary(flow, ens, S=S)
+        fl["seconds_per_traj"] = t_tab["seconds_per_traj"].iloc[0]
+        fl["cost_per_indep_seconds"] = 2 * fl.get("tau_int", np.nan) * fl["seconds_per_traj"]
+        fl["therm_cut"] = 0
+        frames.append(fl)
     out = pd.concat(frames, ignore_index=True)
-    return out[SUMMARY_COLUMNS]
+    return out.reindex(columns=SUMMARY_COLUMNS + (["note"] if "note" in out.columns else []))

@@ -23,10 +23,28 @@ rule aggregate:
         "../scripts/aggregate.py"
 
 
+rule aggregate_flow:
+    input:
+        lambda wc: all_flows(wc.ens),
+    output:
+        f"{RESULTS}/{{ens}}/flow.csv",
+    log:
+        f"{RESULTS}/logs/{{ens}}/aggregate_flow.log",
+    threads: RES["analyse"]["threads"]
+    resources:
+        mem_mb=RES["analyse"]["mem_mb"],
+        runtime=RES["analyse"]["runtime"],
+    conda:
+        "../envs/lqcd.yaml"
+    script:
+        "../scripts/aggregate_flow.py"
+
+
 rule analyse:
     input:
         trajectories=f"{RESULTS}/{{ens}}/trajectories.csv",
         measurements=f"{RESULTS}/{{ens}}/measurements.csv",
+        flow=lambda wc: flow_table(wc.ens),
     output:
         summary=report(f"{RESULTS}/{{ens}}/summary.csv", caption="../report/summary.rst",
                        category="{ens}", subcategory="tables"),

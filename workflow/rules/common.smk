@@ -8,6 +8,7 @@ from snakemake.exceptions import WorkflowError
 
 from lqcd_core.pipeline import (ConfigError, EnsembleError, block_of, check_physics, load_schema,
                                 n_blocks, physics, saved_trajectories, validate_config)
+from lqcd_core.pipeline.ensemble import flowed_trajectories
 
 _schema = load_schema(workflow.source_path("../schemas/config.schema.yaml"))
 try:
@@ -49,6 +50,21 @@ def stream_measurements(ens, stream):
             for b in range(1, n_blocks(e) + 1) for t in saved_trajectories(e, b)]
 
 
+def stream_flows(ens, stream):
+    e = ENSEMBLES[ens]
+    return [f"{RESULTS}/{ens}/s{stream}/flow/{t:06d}.json"
+            for b in range(1, n_blocks(e) + 1) for t in flowed_trajectories(e, b)]
+
+
+def all_flows(ens):
+    return [p for s in range(ENSEMBLES[ens]["streams"]) for p in stream_flows(ens, s)]
+
+
+def flow_table(ens):
+    """The aggregated flow table, if the ensemble is flowed (input of the analysis)."""
+    return [f"{RESULTS}/{ens}/flow.csv"] if ENSEMBLES[ens].get("flow") else []
+
+
 def observables(ens):
     """Observables with plots: the trajectory-level plaquette plus the measured ones."""
     e = ENSEMBLES[ens]
@@ -63,6 +79,11 @@ def ensemble_plots(ens):
            for kind in ("history", "rho", "tauint", "hist")]
     if ENSEMBLES[ens]["algorithm"] == "hmc":
         out.append(f"{RESULTS}/{ens}/plots/delta_h.png")
+    e = ENSEMBLES[ens]
+    if e.get("flow"):
+        out += [f"{RESULTS}/{ens}/plots/flow_{k}.png" for k in ("t2E", "W")]
+        if len(e["lattice"]) == 4 or (len(e["lattice"]) == 2 and e["group"] == "u1"):
+            out += [f"{RESULTS}/{ens}/plots/flow_{k}.png" for k in ("Q_history", "Q_hist")]
     return out
 
 

@@ -1,5 +1,5 @@
-# Measurement: one job per saved configuration (fanned out in parallel); the configuration is
-# found in the directory of the production block that saved it.
+# Measurement: one job per saved configuration (fanned out in parallel), and the gradient flow on
+# every k-th one; the configuration is found in the directory of the block that saved it.
 
 
 rule measure:
@@ -20,3 +20,23 @@ rule measure:
         "../envs/lqcd.yaml"
     script:
         "../scripts/measure.py"
+
+
+rule flow:
+    input:
+        configs=config_of,
+    output:
+        f"{RESULTS}/{{ens}}/s{{stream}}/flow/{{traj}}.json",
+    params:
+        flow=lambda wc: ENSEMBLES[wc.ens]["flow"],
+        config=lambda wc, input: f"{input.configs}/config_{wc.traj}.h5",
+    log:
+        f"{RESULTS}/logs/{{ens}}/s{{stream}}/flow_{{traj}}.log",
+    threads: RES["measure"]["threads"]
+    resources:
+        mem_mb=RES["measure"]["mem_mb"],
+        runtime=RES["measure"]["runtime"],
+    conda:
+        "../envs/lqcd.yaml"
+    script:
+        "../scripts/flow.py"

@@ -50,3 +50,46 @@ rule plot_delta_h:
         "../envs/lqcd.yaml"
     script:
         "../scripts/plot_delta_h.py"
+
+
+rule flow_plots:
+    input:
+        flow=f"{RESULTS}/{{ens}}/flow.csv",
+        summary=f"{RESULTS}/{{ens}}/summary.csv",
+    output:
+        t2e=report(f"{RESULTS}/{{ens}}/plots/flow_t2E.png", caption="../report/flow.rst",
+                   category="{ens}", subcategory="gradient flow"),
+        w=report(f"{RESULTS}/{{ens}}/plots/flow_W.png", caption="../report/flow.rst",
+                 category="{ens}", subcategory="gradient flow"),
+    params:
+        ens=lambda wc: ENSEMBLES[wc.ens],
+    log:
+        f"{RESULTS}/logs/{{ens}}/plots_flow.log",
+    threads: 1
+    resources:
+        mem_mb=RES["analyse"]["mem_mb"],
+        runtime=RES["analyse"]["runtime"],
+    conda:
+        "../envs/lqcd.yaml"
+    script:
+        "../scripts/flow_plots.py"
+
+
+rule topology_plots:
+    input:
+        flow=f"{RESULTS}/{{ens}}/flow.csv",
+    output:
+        q_history=report(f"{RESULTS}/{{ens}}/plots/flow_Q_history.png", caption="../report/topology.rst",
+                         category="{ens}", subcategory="gradient flow"),
+        q_hist=report(f"{RESULTS}/{{ens}}/plots/flow_Q_hist.png", caption="../report/topology.rst",
+                      category="{ens}", subcategory="gradient flow"),
+    log:
+        f"{RESULTS}/logs/{{ens}}/plots_topology.log",
+    threads: 1
+    resources:
+        mem_mb=RES["analyse"]["mem_mb"],
+        runtime=RES["analyse"]["runtime"],
+    conda:
+        "../envs/lqcd.yaml"
+    script:
+        "../scripts/topology_plots.py"
