@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..observables.clover import energy_density_clover, energy_density_plaquette
+from ..observables.topology import topological_charge
 from .gradient_flow import GradientFlow
 
 REFERENCE = 0.3
@@ -31,22 +33,8 @@ class FlowError(ValueError):
     """The flow did not reach what was asked (message says what and how far it got)."""
 
 
-def energy_plaquette(field) -> float:
-    """E_plaq = 2 sum_{mu<nu} Re tr(1 - U_P) per site (Lüscher's normalisation)."""
-    lat = field.lattice
-    n = field.group.nc
-    n_planes = lat.ndim * (lat.ndim - 1) // 2
-    return 2.0 * n * n_planes * (1.0 - field.plaquette())
-
-
-def _clover_energy(field) -> float:
-    from ..observables.clover import energy_density_clover
-    return float(energy_density_clover(field))
-
-
-def _charge(field) -> float:
-    from ..observables.topology import topological_charge
-    return float(topological_charge(field))
+#: E_plaq per site in Lüscher's normalisation (lqcd_core.observables.clover)
+energy_plaquette = energy_density_plaquette
 
 
 def flow_history(field, kind: str = "wilson", tmax: float | None = None, eps: float = 0.01,
@@ -93,11 +81,11 @@ def flow_history(field, kind: str = "wilson", tmax: float | None = None, eps: fl
         hist["E"].append(e)
         hist["t2E"].append(t * t * e)
         if clover:
-            ec = _clover_energy(f)
+            ec = energy_density_clover(f)
             hist["E_clover"].append(ec)
             hist["t2E_clover"].append(t * t * ec)
         if charge:
-            hist["Q"].append(_charge(f))
+            hist["Q"].append(float(topological_charge(f)))
 
     t, h, steps, last = 0.0, float(eps), 0, 0.0
     record(0.0)
