@@ -35,6 +35,9 @@ class HMC:
             raise ValueError(f"trajectory length must be positive, got {tau}")
         self.integrator = integrator
         self.tau = tau
+        # the MD actions need their own refresh only when a separate accept action is given
+        # (SLHMC); Integrator.action builds a new ActionSum on every access, so this is a flag
+        self._separate_accept = accept_action is not None
         self.accept_action = accept_action if accept_action is not None else integrator.action
 
     def hamiltonian(self, field, mom) -> float:
@@ -46,7 +49,7 @@ class HMC:
         group = field.group
         mom = group.momenta(field.links.shape[:2], rng)
         self.accept_action.refresh(field, rng)
-        if self.integrator.action is not self.accept_action:
+        if self._separate_accept:
             self.integrator.action.refresh(field, rng)
         h0 = self.hamiltonian(field, mom)
         old = field.links.copy()
