@@ -145,3 +145,17 @@ def test_scale_setting_error_agrees_with_the_jackknife(which):
     jk = np.array([f(np.delete(a, i).mean()) for i in range(a.size)])
     jk_err = np.sqrt((a.size - 1) / a.size * np.sum((jk - jk.mean()) ** 2))
     assert abs(res.error / jk_err - 1) < 0.15
+
+
+@pytest.mark.parametrize("group,lattice", [("su3", (4, 4, 4, 4)), ("su2", (4, 4, 4, 4))])
+def test_euler_step_of_the_wilson_flow_is_stout_smearing_with_rho_eps(group, lattice):
+    """Lüscher (2010): one Euler step of the Wilson flow is a stout step with rho = eps.
+
+    This fixes the normalisation of the flow (g0^2 S_w sums over oriented plaquettes)."""
+    from lqcd_core.smearing import Stout
+    f = _rough(group, lattice, pre=0)
+    eps = 0.03
+    euler = f.copy()
+    GradientFlow("wilson").step_euler(euler, eps)
+    stout = Stout(eps, n_levels=1).smear(f)
+    assert np.abs(euler.links - stout.links).max() < 1e-12

@@ -5,9 +5,11 @@ The flow equation (Lüscher, JHEP 08 (2010) 071, eq. (1.3)),
     dV_mu(x, t)/dt = Z_mu(x, t) V_mu(x, t),   Z = -g0^2 d_{x,mu} S(V),
 
 in our conventions (docs/conventions.md, "Gradient flow") is Z = -F[S_flow] with
-F the force (gradient) of the flow action at beta = N, i.e. of
-S_flow = sum_P Re tr(1 - U_P) (+ rectangles): Lüscher's derivative along the
-orthonormal anti-Hermitian generators is exactly our gradient.
+F the force (gradient) of the flow action at beta = 2N: Lüscher's
+g0^2 S_w = sum over *oriented* plaquettes of Re tr(1 - U_p) = 2 sum_{mu<nu} Re tr(1 - U_P),
+which is our action (beta/N) sum_{mu<nu} ... at beta = 2N; his derivative along the
+orthonormal anti-Hermitian generators is exactly our gradient.  Check: one Euler
+step exp(-eps TA(U A)) U is stout smearing with rho = eps, as Lüscher states.
 
 * ``wilson``:   S_flow = Wilson plaquette action.
 * ``symanzik``: S_flow = tree-level Symanzik (Lüscher-Weisz) action, c1 = -1/12.
@@ -45,7 +47,7 @@ class GradientFlow:
 
     def _action(self, field):
         n = field.group.nc
-        return GaugeAction(float(n), "wilson" if self.kind == "wilson" else "symanzik")
+        return GaugeAction(2.0 * n, "wilson" if self.kind == "wilson" else "symanzik")
 
     def generator(self, field) -> np.ndarray:
         """Z(V) = -g0^2 dS/dV (an algebra field of the links' shape)."""
