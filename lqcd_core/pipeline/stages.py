@@ -125,13 +125,25 @@ def run_block(ens: dict, block: int, previous: Path, out: Path) -> int:
     return chain.trajectory
 
 
-def measure(path: Path, observables=("plaquette", "polyakov")) -> dict:
+def measure(path: Path, observables=("plaquette", "polyakov"), wilson_loops: dict | None = None) -> dict:
     """Gauge observables of one saved configuration (verified on read), by the registry
-    :data:`lqcd_core.observables.MEASUREMENTS`."""
+    :data:`lqcd_core.observables.MEASUREMENTS`.
+
+    ``wilson_loops`` options: r_max, t_max, and ape_alpha/ape_levels for APE smearing of the
+    spatial links (spatial staples only) of the loops.
+    """
     from ..observables import measure as measure_field
     field, info = read_config(path)
     res = {"trajectory": info.get("trajectory")}
-    res.update(measure_field(field, observables))
+    options = {}
+    if "wilson_loops" in observables and wilson_loops:
+        opts = {k: wilson_loops[k] for k in ("r_max", "t_max") if wilson_loops.get(k) is not None}
+        if wilson_loops.get("ape_levels", 0) > 0:
+            from ..smearing import APE
+            opts["spatial"] = APE(wilson_loops["ape_alpha"], n_levels=wilson_loops["ape_levels"],
+                                  spatial=True).smear(field)
+        options["wilson_loops"] = opts
+    res.update(measure_field(field, observables, options))
     return res
 
 

@@ -135,6 +135,34 @@ def _robust_merit(df: pd.DataFrame, observables, cut: int, S: float) -> pd.DataF
     return pd.concat(rows, ignore_index=True).reindex(columns=MERIT_COLUMNS + ["note"])
 
 
+def potential_rows(meas: pd.DataFrame, ens: dict, S: float = 2.0) -> pd.DataFrame | None:
+    """Static potential aV(R) = ln(<W(R,T)> / <W(R,T+1)>) at T = ``wilson_loops.potential_t``,
+    one row ``V_R`` per R, as Gamma-method derived quantities of the two loop averages."""
+    import warnings
+
+    from ..analysis import gamma_method
+    T = int(ens.get("wilson_loops", {}).get("potential_t", 1))
+    rows = []
+    r = 1
+    while f"W_{r}_{T}" in meas.columns and f"W_{r}_{T + 1}" in meas.columns:
+        cols = [f"W_{r}_{T}", f"W_{r}_{T + 1}"]
+        reps = [g[cols].to_numpy(float) for _, g in meas.groupby("stream")]
+        row = {"observable": f"V_{r}", "source": "measurements"}
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                res = gamma_method(reps if len(reps) > 1 else reps[0], S,
+                                   func=lambda a: np.log(a[0] / a[1]))
+            row.update({"mean": res.mean, "error": res.error, "tau_int": res.tau_int * ens["save_every"],
+                        "dtau_int": res.dtau_int * ens["save_every"], "window": res.window * ens["save_every"],
+                        "n": res.n, "n_indep": res.n_indep})
+        except ValueError as exc:
+            row["note"] = f"V({r}) at T={T}: {exc}"
+        rows.append(row)
+        r += 1
+    return pd.DataFrame(rows) if rows else None
+
+
 def summarize(traj: pd.DataFrame, meas: pd.DataFrame, ens: dict, S: float = 2.0,
               flow: pd.DataFrame | None = None) -> pd.DataFrame:
     """Figures of merit of every observable of one ensemble (SUMMARY_COLUMNS).
@@ -166,6 +194,11 @@ def summarize(traj: pd.DataFrame, meas: pd.DataFrame, ens: dict, S: float = 2.0,
         m_tab.insert(1, "source", "measurements")
         m_tab["therm_cut"] = mcut * every
         frames.append(m_tab)
+    pot = potential_rows(meas, ens, S)
+    if pot is not None:
+        pot["seconds_per_traj"] = t_tab["seconds_per_traj"].iloc[0]
+        pot["therm_cut"] = mcut * every
+        frames.append(pot)
     if flow is not None and len(flow):
         fl = flow_summary(flow, ens, S=S)
         fl["seconds_per_traj"] = t_tab["seconds_per_traj"].iloc[0]

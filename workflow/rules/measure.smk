@@ -9,6 +9,7 @@ rule measure:
         f"{RESULTS}/{{ens}}/s{{stream}}/meas/{{traj}}.json",
     params:
         observables=lambda wc: ENSEMBLES[wc.ens]["measure"],
+        wilson_loops=lambda wc: ENSEMBLES[wc.ens]["wilson_loops"],
         config=lambda wc, input: f"{input.configs}/config_{wc.traj}.h5",
     log:
         f"{RESULTS}/logs/{{ens}}/s{{stream}}/meas_{{traj}}.log",

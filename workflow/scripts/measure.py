@@ -6,6 +6,7 @@ from lqcd_core.pipeline import measure
 from lqcd_core.pipeline.script import setup
 
 log = setup(snakemake)  # noqa: F821 (injected by Snakemake)
-res = measure(snakemake.params.config, snakemake.params.observables)  # noqa: F821
+res = measure(snakemake.params.config, snakemake.params.observables,  # noqa: F821
+              snakemake.params.wilson_loops)  # noqa: F821
 atomic_write_bytes(snakemake.output[0], (json.dumps(res) + "\n").encode(), overwrite=True)  # noqa: F821
 log.info(json.dumps(res))

@@ -1,0 +1,71 @@
+"""Pipeline tables: the static potential from Wilson loops, robust summaries, physics guard."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lqcd_core.pipeline import EnsembleError, check_physics, physics, saved_trajectories, tune_steps
+from lqcd_core.pipeline.ensemble import block_of, flowed_trajectories
+from lqcd_core.pipeline.tables import potential_rows, summarize
+
+ENS = {"group": "su3", "lattice": [4, 4, 4, 8], "beta": 5.7, "n_therm": 10, "n_traj": 40, "block": 20,
+       "save_every": 5, "seed": 1, "wilson_loops": {"potential_t": 2}}
+
+
+def _meas(v, n=60, streams=2, seed=3):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for s in range(streams):
+        for i in range(n):
+            rec = {"stream": s, "trajectory": 15 + 5 * i}
+            for r, vr in enumerate(v, start=1):
+                for t in (1, 2, 3):
+                    rec[f"W_{r}_{t}"] = np.exp(-vr * t) * (1 + 0.01 * rng.standard_normal())
+            rows.append(rec)
+    return pd.DataFrame(rows)
+
+
+def test_static_potential_recovers_the_exponent_of_the_loops():
+    v = [0.3, 0.55, 0.7]
+    pot = potential_rows(_meas(v), ENS).set_index("observable")
+    for r, vr in enumerate(v, start=1):
+        row = pot.loc[f"V_{r}"]
+        assert abs(row["mean"] - vr) < 5 * row["error"] + 1e-3
+        assert 0 < row["error"] < 0.01
+
+
+def test_summary_records_unusable_observables_instead_of_failing():
+    traj = pd.DataFrame({"stream": np.repeat([0, 1], 40), "trajectory": np.tile(np.arange(11, 51), 2),
+                         "phase": "prod", "plaquette": np.random.default_rng(1).normal(0.55, 0.01, 80),
+                         "delta_h": 0.1, "accepted": 1, "seconds": 0.01})
+    meas = _meas([0.4], n=8)
+    meas["Q_clover"] = np.arange(len(meas), dtype=float)
+    meas.loc[3, "Q_clover"] = np.nan  # a broken measurement: the Gamma method refuses it
+    summary = summarize(traj, meas, dict(ENS, measure=["plaquette"]))
+    rows = summary.set_index("observable")
+    assert np.isfinite(rows.loc["plaquette", "error"])
+    assert "note" in summary.columns and isinstance(rows.loc["Q_clover", "note"], str)
+
+
+def test_saved_flowed_and_block_bookkeeping_agree():
+    ens = dict(ENS, flow={"every": 3})
+    saved = [t for b in (1, 2) for t in saved_trajectories(ens, b)]
+    assert saved == list(range(15, 51, 5))
+    assert all(block_of(ens, t) == (1 if t <= 30 else 2) for t in saved)
+    flowed = [t for b in (1, 2) for t in flowed_trajectories(ens, b)]
+    assert flowed == saved[2::3]
+
+
+def test_changed_physics_is_refused_naming_the_key(tmp_path):
+    (tmp_path / "e").mkdir()
+    (tmp_path / "e" / "params.json").write_text(json.dumps(physics(ENS)))
+    check_physics("e", ENS, tmp_path)  # unchanged: fine
+    with pytest.raises(EnsembleError, match=r"ensembles\.e\.beta changed"):
+        check_physics("e", dict(ENS, beta=6.0), tmp_path)
+
+
+@pytest.mark.parametrize("acc,expect", [(0.2, "up"), (0.99, "down"), (0.82, "same")])
+def test_step_tuning_moves_towards_the_target(acc, expect):
+    new = tune_steps(10, acc, 0.8)
+    assert {"up": new > 10, "down": new < 10, "same": new == 10}[expect]
