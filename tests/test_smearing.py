@@ -15,8 +15,6 @@ from lqcd_core.smearing import _kernels as K
 # u1 in 2D, su2 and su3 in 4D
 FIELDS = [("u1", (4, 6)), ("su2", (4, 4, 4, 4)), ("su3", (4, 4, 2, 4))]
 FIELD_IDS = ["u1-2d", "su2-4d", "su3-4d"]
-FIELDS_4D = FIELDS[1:]
-FIELD_IDS_4D = FIELD_IDS[1:]
 BETAS = {"u1": 1.3, "su2": 2.3, "su3": 5.7, "su4": 10.0}
 
 
@@ -130,6 +128,23 @@ def test_projection_is_covariant(nc):
         assert np.abs(lhs - rhs).max() < 1e-12
 
 
+def test_projection_of_nearly_singular_and_zero_matrices():
+    """Small singular values (the Jacobi SVD hands over to LAPACK) and the grid search of the
+    phases (a large determinant phase with a tiny singular value)."""
+    rng = np.random.default_rng(50)
+    grp = Group(3)
+    for sv in [(1, 0.5, 1e-7), (1, 1, 0), (2, 1, 1e-9), (1, 0.3, 0.01)]:
+        for phase in (0.0, 2.9, -3.1):
+            left, right = grp.random((2,), rng)
+            w = left @ np.diag(sv) @ right.conj().T * np.exp(1j * phase)
+            v = project(w)
+            assert np.abs(v - ns.project(w)).max() < 1e-10
+            assert np.abs(np.linalg.det(v) - 1) < 1e-13
+    assert np.abs(project(np.zeros((2, 3, 3))) - np.eye(3)).max() == 0.0
+    assert np.abs(project(np.zeros((2, 2, 2))) - np.eye(2)).max() == 0.0
+    assert np.abs(project(np.zeros((2, 1, 1))) - 1).max() == 0.0
+
+
 def test_projection_rejects_non_square_input():
     with pytest.raises(ValueError, match="square"):
         project(np.zeros((3, 2, 3)))
@@ -216,7 +231,7 @@ def test_smearing_does_not_modify_its_input(group, extents):
 
 
 @pytest.mark.parametrize("group, extents", [("u1", (4, 2)), ("su2", (2, 2, 2, 4)), ("su3", (2, 2, 2, 4))],
-                         ids=FIELD_IDS)
+                         ids=["u1-2d", "su2-4d", "su3-4d"])
 def test_ape_matches_naive_reference(group, extents):
     f = rough_field(group, extents, 3)
     d = len(extents)
@@ -356,6 +371,18 @@ def test_hyp_smeared_link_depends_only_on_its_hypercubes():
     assert np.abs(HYP()(near2).links[0, 0] - v0).max() < 1e-14
 
 
+def test_kernels_are_deterministic_across_thread_counts():
+    f = rough_field("su3", (4, 4, 2, 4), 19)
+    fp = np.ascontiguousarray(f.group.momenta(f.links.shape[:2], np.random.default_rng(0)))
+    runs = []
+    for threads in sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)}):
+        numba.set_num_threads(threads)
+        runs.append([APE(0.5)(f).links, HYP()(f).links, Stout(0.1)(f).links, stout_backward(f, fp, 0.1)])
+    numba.set_num_threads(1)
+    for a, b in zip(runs[0], runs[-1]):
+        assert np.array_equal(a, b)
+
+
 def test_hyp_requires_four_dimensions():
     f = rough_field("su2", (4, 4, 4), 18)
     with pytest.raises(ValueError, match="4D"):
@@ -462,3 +489,27 @@ def test_smeared_action_value_refresh_and_params():
         SmearedAction(base, APE(0.5)).force(f)
     with pytest.raises(TypeError):
         SmearedAction(base, object())
+
+
+def test_md_with_stout_smeared_action_is_reversible_and_second_order():
+    """Leapfrog with the smeared force: dH ~ eps^2 and exact reversibility, i.e. the force is
+    the gradient of the value that enters H (an inconsistent force would give dH ~ eps^0)."""
+    from lqcd_core.integrators import Integrator
+
+    f0 = rough_field("su3", (4, 2, 2, 4), 30, amp=0.3)
+    act = SmearedAction(GaugeAction(5.7), Stout(0.15, n_levels=2))
+    p0 = f0.group.momenta(f0.links.shape[:2], np.random.default_rng(31))
+    dhs = []
+    for n_steps in (8, 16):
+        f = f0.copy()
+        p = p0.copy()
+        h0 = f.group.kinetic(p) + act.value(f)
+        Integrator([(act, n_steps, "leapfrog")], diagnostics=False).integrate(f, p, 0.5)
+        dhs.append(f.group.kinetic(p) + act.value(f) - h0)
+        if n_steps == 8:
+            p = -p
+            Integrator([(act, n_steps, "leapfrog")], diagnostics=False).integrate(f, p, 0.5)
+            assert np.abs(f.links - f0.links).max() < 1e-11
+            assert np.abs(p + p0).max() < 1e-10
+    assert abs(dhs[0]) > 1e-6
+    assert dhs[0] / dhs[1] == pytest.approx(4.0, rel=0.15)

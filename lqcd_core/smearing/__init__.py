@@ -12,11 +12,16 @@ the force on the thin links, which :class:`lqcd_core.actions.smeared.SmearedActi
 """
 from __future__ import annotations
 
+import numpy as np
+
+from . import _kernels
+
 
 class Smearing:
     """Base class: a sequence of smearing levels; subclasses implement ``_level``.
 
-    (Defined here, before the submodules are imported, because they derive from it.)
+    (Defined here, before the submodules are imported at the end of this file, because
+    they derive from it and use the helpers below.)
     """
 
     name = "smearing"
@@ -49,8 +54,6 @@ class Smearing:
 
 def _per_level(value, n_levels, name: str) -> tuple[list[float], int]:
     """A scalar or one value per level -> (list of floats, number of levels)."""
-    import numpy as np
-
     arr = np.asarray(value, dtype=float)
     if arr.ndim == 0:
         n = 1 if n_levels is None else int(n_levels)
@@ -73,10 +76,6 @@ def _fat_sum(base, src, lattice, out_mu, c_self, terms):
     """Unprojected fat links (kernels.fat_sum): out[k] = c_self[k] base[out_mu[k]] + sum of
     weighted staples; ``terms[k]`` is a list of (side index, middle index, direction, weight)
     into ``src``."""
-    import numpy as np
-
-    from . import _kernels
-
     ptr = np.zeros(len(out_mu) + 1, np.int64)
     flat = [t for ts in terms for t in ts]
     ptr[1:] = np.cumsum([len(ts) for ts in terms])
@@ -92,8 +91,6 @@ def _fat_sum(base, src, lattice, out_mu, c_self, terms):
 
 def _project_into(w, out):
     """out[...] = Proj(w) for stacks of matrices (kernels.project_stack)."""
-    from . import _kernels
-
     n = w.shape[-1]
     _kernels.project_stack(w.reshape(-1, n, n), out.reshape(-1, n, n))
     return out
@@ -101,8 +98,6 @@ def _project_into(w, out):
 
 def _direction_mask(directions, ndim: int, name: str):
     """None (all) or a sequence of directions -> boolean mask of length ndim."""
-    import numpy as np
-
     mask = np.zeros(ndim, dtype=np.bool_)
     if directions is None:
         mask[:] = True
