@@ -54,7 +54,7 @@ def test_flow_equation_holds_by_finite_differences(group, lattice):
     """(log(V(t+h) V(t)^dag) - log(V(t-h) V(t)^dag)) / 2h = Z(V(t)) + O(h^2)."""
     f = _rough(group, lattice)
     fl = GradientFlow("wilson")
-    h = 1e-3
+    h = 4e-4
     plus, minus = f.copy(), f.copy()
     for _ in range(8):
         fl.step(plus, h / 8)

@@ -10,7 +10,7 @@ from lqcd_core.gauge import GaugeField
 from lqcd_core.group import Group
 from lqcd_core.lattice import Lattice
 from lqcd_core.smearing import APE, HYP, Stout, project, stout_backward, stout_step
-from lqcd_core.smearing import _kernels as K
+from lqcd_core.smearing import _stout_kernels as K
 
 # u1 in 2D, su2 and su3 in 4D
 FIELDS = [("u1", (4, 6)), ("su2", (4, 4, 4, 4)), ("su3", (4, 4, 2, 4))]

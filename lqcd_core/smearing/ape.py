@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..gauge import GaugeField
-from . import Smearing, _direction_mask, _fat_sum, _per_level, _project_into
+from .base import Smearing, _direction_mask, _fat_sum, _per_level, _project_into
 
 
 class APE(Smearing):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..gauge import GaugeField
-from . import Smearing, _fat_sum, _per_level, _project_into
+from .base import Smearing, _fat_sum, _per_level, _project_into
 
 
 def _pairs(ndim: int):

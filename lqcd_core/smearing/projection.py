@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _kernels as K
+from . import _projection_kernels as K
 
 
 def project(w: np.ndarray) -> np.ndarray:

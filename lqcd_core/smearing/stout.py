@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..gauge import GaugeField
-from . import Smearing, _direction_mask, _fat_sum, _per_level
-from . import _kernels as K
+from .base import Smearing, _direction_mask, _fat_sum, _per_level
+from . import _stout_kernels as K
 
 
 def _rho_matrix(rho, ndim: int) -> np.ndarray:
