@@ -69,3 +69,21 @@ def test_changed_physics_is_refused_naming_the_key(tmp_path):
 def test_step_tuning_moves_towards_the_target(acc, expect):
     new = tune_steps(10, acc, 0.8)
     assert {"up": new > 10, "down": new < 10, "same": new == 10}[expect]
+
+
+def test_thermalisation_warm_up_accepts_then_metropolis_and_tuning_take_over(tmp_path):
+    """The first trajectories skip the Metropolis test; afterwards rejections happen again,
+    the step count is tuned, and the frozen count is what the checkpoint carries."""
+    from lqcd_core.io import read_checkpoint
+    from lqcd_core.pipeline import thermalize
+    from lqcd_core.pipeline.stages import WARMUP
+    ens = {"group": "u1", "lattice": [8, 8], "beta": 2.0, "algorithm": "hmc", "integrator": "leapfrog",
+           "steps": 1, "traj_length": 2.0, "target_acceptance": 0.8, "n_therm": 60, "seed": 3,
+           "start": "hot"}
+    tuning = thermalize(ens, 0, tmp_path)
+    rows = pd.read_csv(tmp_path / "trajectories.csv")
+    warm = min(WARMUP, 60 // 5)
+    assert (rows["accepted"].iloc[:warm] == 1).all()
+    assert (rows["accepted"].iloc[warm:] == 0).any()  # one leapfrog step over tau = 2 is poor
+    assert tuning["steps"] > 1
+    assert read_checkpoint(tmp_path / "checkpoint.h5").params["steps"] == tuning["steps"]

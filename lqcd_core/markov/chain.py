@@ -186,10 +186,15 @@ class Chain:
             self.updater.sweep(scratch, 0)
         scratch.plaquette()
 
-    def step(self) -> dict:
-        """One trajectory (HMC) or one heatbath + overrelaxation sweep."""
+    def step(self, metropolis: bool = True) -> dict:
+        """One trajectory (HMC) or one heatbath + overrelaxation sweep.
+
+        ``metropolis=False`` accepts every HMC trajectory (only for the first trajectories of a
+        thermalisation from a cold or hot start, where the chain is not yet in equilibrium and
+        the exactness of the update does not matter).
+        """
         if isinstance(self.updater, HMC):
-            entry = self.updater.trajectory(self.field, self.rng)
+            entry = self.updater.trajectory(self.field, self.rng, metropolis=metropolis)
         else:
             t0 = time.perf_counter()
             entry = self.updater.sweep(self.field, self.trajectory)

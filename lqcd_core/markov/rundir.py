@@ -35,6 +35,9 @@ CONFIG_DIR = "configs"
 COLUMNS = ["trajectory", "phase", "plaquette", "delta_h", "exp_mdh", "accepted", "seconds",
            "force_mean", "force_max", "force_feps"]
 SAVE_SUFFIX = {"hdf5": ".h5", "nersc": ".nersc", "ildg": ".ildg"}
+#: the first min(WARMUP, n_therm / 5) HMC trajectories of a thermalisation skip the Metropolis
+#: test (far from equilibrium they would nearly all be rejected)
+WARMUP = 10
 
 
 class RunError(ValueError):
@@ -194,8 +197,9 @@ def _loop(out, chain, target, save_every, save_format, checkpoint_every, progres
         bar = tqdm(total=todo, file=stream, unit="traj", dynamic_ncols=True)
     stopped = None
     with _Stop() as stop, open(out / RUN_LOG, "a") as log:
+        warmup = min(WARMUP, cfg.n_therm // 5) if cfg.algorithm == "hmc" else 0
         while chain.trajectory < target:
-            entry = chain.step()
+            entry = chain.step(metropolis=chain.trajectory >= warmup)
             n_done += 1
             n_acc += entry["accepted"]
             phase = "therm" if entry["trajectory"] <= cfg.n_therm else "prod"

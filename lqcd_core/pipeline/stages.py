@@ -16,7 +16,7 @@ import numpy as np
 
 from ..io import atomic_write_bytes, read_config, write_config
 from ..markov.chain import Chain
-from ..markov.rundir import COLUMNS, log_row
+from ..markov.rundir import COLUMNS, WARMUP, log_row
 from .ensemble import chain_config, saved_trajectories
 
 log = logging.getLogger("lqcd.pipeline")
@@ -59,7 +59,8 @@ def tune_steps(steps: int, acceptance: float, target: float) -> int:
 def thermalize(ens: dict, stream: int, out: Path) -> dict:
     """Block 0 of a stream: n_therm trajectories from the start, with HMC step tuning.
 
-    The tuning acts during the first 3/4 of the thermalisation and is then frozen:
+    The first WARMUP HMC trajectories (at most n_therm/5) are always accepted. The tuning
+    acts during the first 3/4 of the thermalisation and is then frozen:
     the production chain is a fixed Markov chain with the final step count, which
     the checkpoint carries into the production blocks.
     """
@@ -71,10 +72,13 @@ def thermalize(ens: dict, stream: int, out: Path) -> dict:
     tune = cfg.algorithm == "hmc" and target is not None
     rows, window, history = [], [], []
     stop_tuning = int(0.75 * cfg.n_therm)
+    warmup = min(WARMUP, cfg.n_therm // 5) if cfg.algorithm == "hmc" else 0
     while chain.trajectory < cfg.n_therm:
-        entry = chain.step()
+        entry = chain.step(metropolis=chain.trajectory >= warmup)
         rows.append(log_row(entry, "therm"))
-        log.info(_line(entry, "therm"))
+        log.info(_line(entry, "therm") + (" (warm-up: no Metropolis)" if chain.trajectory <= warmup else ""))
+        if chain.trajectory <= warmup:
+            continue
         window.append(entry["accepted"])
         if tune and len(window) == TUNE_EVERY and chain.trajectory <= stop_tuning:
             acc = float(np.mean(window))
