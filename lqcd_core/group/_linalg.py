@@ -94,6 +94,14 @@ def mul_dn(a, b, c):
 def mul_dd(a, b, c):
     """c = a^dagger b^dagger = (b a)^dagger."""
     n = a.shape[0]
+    if n == 3:
+        for i in range(3):
+            a0 = a[0, i]
+            a1 = a[1, i]
+            a2 = a[2, i]
+            for j in range(3):
+                c[i, j] = (a0 * b[j, 0] + a1 * b[j, 1] + a2 * b[j, 2]).conjugate()
+        return
     for i in range(n):
         for j in range(n):
             s = 0j

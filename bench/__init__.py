@@ -1,0 +1,1 @@
+"""Benchmarks of lqcd_core (run as scripts: python bench/bench_gauge.py); see bench/README.md."""
