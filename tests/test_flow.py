@@ -159,3 +159,43 @@ def test_euler_step_of_the_wilson_flow_is_stout_smearing_with_rho_eps(group, lat
     GradientFlow("wilson").step_euler(euler, eps)
     stout = Stout(eps, n_levels=1).smear(f)
     assert np.abs(euler.links - stout.links).max() < 1e-12
+
+
+@pytest.mark.parametrize("q", [1, -2])
+def test_flow_recovers_the_charge_of_a_noisy_2d_u1_configuration(q):
+    """A 2D U(1) field of charge q, roughened by random gauge-covariant noise on the links, keeps
+    geometric charge q, and after the flow the field-theoretic charge approaches q as well."""
+    from lqcd_core.observables import topological_charge_field_theoretic, topological_charge_geometric
+    from test_observables import u1_charge_field
+    f = u1_charge_field((16, 16), q)
+    rng = np.random.default_rng(11)
+    f.links[...] *= np.exp(0.3j * rng.standard_normal(f.links.shape[:2]))[:, :, None, None]
+    assert topological_charge_geometric(f) == pytest.approx(q, abs=1e-9)
+    before = abs(topological_charge_field_theoretic(f) - q)
+    fl = GradientFlow("wilson")
+    for _ in range(40):
+        fl.step(f, 0.1)
+    assert topological_charge_geometric(f) == pytest.approx(q, abs=1e-9)
+    after = abs(topological_charge_field_theoretic(f) - q)
+    assert after < 0.05 * abs(q) and after < before
+
+
+def test_flow_keeps_a_thooft_constant_field_and_its_charge():
+    """The constant abelian SU(3) field of charge n1 n2 solves the lattice field equations: the
+    flow leaves it (up to rounding), and a slightly perturbed copy flows back to its charge."""
+    from lqcd_core.observables import topological_charge
+    from test_observables import thooft_field
+    f, _, _ = thooft_field((6, 6, 6, 6), "su3", 1, 1, [1, -1, 0], [0, -1, 1])
+    q0 = topological_charge(f, "5li")
+    g = f.copy()
+    fl = GradientFlow("wilson")
+    for _ in range(5):
+        fl.step(g, 0.05)
+    assert np.abs(g.links - f.links).max() < 1e-10
+    rng = np.random.default_rng(2)
+    noisy = f.copy()
+    noisy.links[...] = f.group.exp(0.05 * f.group.momenta(f.links.shape[:2], rng)) @ f.links
+    for _ in range(30):
+        fl.step(noisy, 0.05)
+    assert abs(topological_charge(noisy, "5li") - q0) < 0.1
+    assert abs(round(q0) - 1) == 0
