@@ -56,21 +56,6 @@ STREAM_USER = 16
 # Numba device functions (inline; all words are uint64 holding 32-bit values)
 # ---------------------------------------------------------------------------
 @njit(inline="always", cache=True)
-def philox4x32_10(c0, c1, c2, c3, k0, k1):
-    """Philox-4x32 with 10 rounds: returns the 4 output words (uint64 < 2^32)."""
-    for _ in range(10):
-        p0 = PHILOX_M0 * c0
-        p1 = PHILOX_M1 * c2
-        c0 = (p1 >> _S32) ^ c1 ^ k0
-        c1 = p1 & _MASK32
-        c2 = (p0 >> _S32) ^ c3 ^ k1
-        c3 = p0 & _MASK32
-        k0 = (k0 + PHILOX_W0) & _MASK32
-        k1 = (k1 + PHILOX_W1) & _MASK32
-    return c0, c1, c2, c3
-
-
-@njit(inline="always", cache=True)
 def philox4x32_r(c0, c1, c2, c3, k0, k1, rounds):
     """Philox-4x32 with a given number of rounds (for known-answer tests)."""
     for _ in range(rounds):
@@ -83,6 +68,12 @@ def philox4x32_r(c0, c1, c2, c3, k0, k1, rounds):
         k0 = (k0 + PHILOX_W0) & _MASK32
         k1 = (k1 + PHILOX_W1) & _MASK32
     return c0, c1, c2, c3
+
+
+@njit(inline="always", cache=True)
+def philox4x32_10(c0, c1, c2, c3, k0, k1):
+    """Philox-4x32 with 10 rounds: returns the 4 output words (uint64 < 2^32)."""
+    return philox4x32_r(c0, c1, c2, c3, k0, k1, 10)
 
 
 @njit(inline="always", cache=True)
