@@ -185,3 +185,44 @@ def ta_to(w, out, f):
             out[i, j] = f * z
             out[j, i] = -f * z.conjugate()
         out[i, i] = f * 1j * (w[i, i].imag - tr)
+
+
+@njit(inline="always", cache=True)
+def acc_nd(a, b, c):
+    """c += a b^dagger."""
+    n = a.shape[0]
+    if n == 3:
+        for i in range(3):
+            a0 = a[i, 0]
+            a1 = a[i, 1]
+            a2 = a[i, 2]
+            for j in range(3):
+                c[i, j] += (a0 * b[j, 0].conjugate() + a1 * b[j, 1].conjugate()
+                            + a2 * b[j, 2].conjugate())
+    else:
+        for i in range(n):
+            for j in range(n):
+                s = 0j
+                for k in range(n):
+                    s += a[i, k] * b[j, k].conjugate()
+                c[i, j] += s
+
+
+@njit(inline="always", cache=True)
+def acc_dn(a, b, c):
+    """c += a^dagger b."""
+    n = a.shape[0]
+    if n == 3:
+        for i in range(3):
+            a0 = a[0, i].conjugate()
+            a1 = a[1, i].conjugate()
+            a2 = a[2, i].conjugate()
+            for j in range(3):
+                c[i, j] += a0 * b[0, j] + a1 * b[1, j] + a2 * b[2, j]
+    else:
+        for i in range(n):
+            for j in range(n):
+                s = 0j
+                for k in range(n):
+                    s += a[k, i].conjugate() * b[k, j]
+                c[i, j] += s

@@ -32,7 +32,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..group._kernels import reunitarize_matrix
-from ..group._linalg import mul_nd, mul_nn, retr_nd, set_zero
+from ..group._linalg import acc_dn, acc_nd, mul_nd, mul_nn, retr_nd, set_zero
 from .rng import uniform_pair
 
 #: below this k the SU(2) sampler uses Creutz's method, above it Kennedy-Pendleton
@@ -45,49 +45,8 @@ _TINY = 1e-150
 
 # ---------------------------------------------------------------------------
 # staple sum (the same A_mu(x) as lqcd_core.gauge._loops.add_plaquette_staples,
-# written with fused multiply-accumulate products and no generic-n loops for n = 3)
+# written with the fused multiply-accumulate products acc_nd, acc_dn of group._linalg)
 # ---------------------------------------------------------------------------
-@njit(inline="always", cache=True)
-def _acc_nd(a, b, c):
-    """c += a b^dagger."""
-    n = a.shape[0]
-    if n == 3:
-        for i in range(3):
-            a0 = a[i, 0]
-            a1 = a[i, 1]
-            a2 = a[i, 2]
-            for j in range(3):
-                c[i, j] += (a0 * b[j, 0].conjugate() + a1 * b[j, 1].conjugate()
-                            + a2 * b[j, 2].conjugate())
-    else:
-        for i in range(n):
-            for j in range(n):
-                s = 0j
-                for k in range(n):
-                    s += a[i, k] * b[j, k].conjugate()
-                c[i, j] += s
-
-
-@njit(inline="always", cache=True)
-def _acc_dn(a, b, c):
-    """c += a^dagger b."""
-    n = a.shape[0]
-    if n == 3:
-        for i in range(3):
-            a0 = a[0, i].conjugate()
-            a1 = a[1, i].conjugate()
-            a2 = a[2, i].conjugate()
-            for j in range(3):
-                c[i, j] += a0 * b[0, j] + a1 * b[1, j] + a2 * b[2, j]
-    else:
-        for i in range(n):
-            for j in range(n):
-                s = 0j
-                for k in range(n):
-                    s += a[k, i].conjugate() * b[k, j]
-                c[i, j] += s
-
-
 @njit(inline="always", cache=True)
 def staple_sum(u, fwd, bwd, mu, x, a, t1):
     """a = A_mu(x) = sum_{nu != mu} [ U_nu(x+mu) U_mu(x+nu)^dag U_nu(x)^dag
@@ -99,10 +58,10 @@ def staple_sum(u, fwd, bwd, mu, x, a, t1):
         if nu == mu:
             continue
         mul_nd(u[nu, xp], u[mu, fwd[nu, x]], t1)
-        _acc_nd(t1, u[nu, x], a)
+        acc_nd(t1, u[nu, x], a)
         xm = bwd[nu, x]
         mul_nn(u[mu, xm], u[nu, bwd[nu, xp]], t1)
-        _acc_dn(t1, u[nu, xm], a)
+        acc_dn(t1, u[nu, xm], a)
 
 
 @njit(parallel=True, cache=True)
