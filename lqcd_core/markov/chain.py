@@ -50,6 +50,7 @@ class ChainConfig:
     stream: int = 0
     start: str = "cold"
     n_therm: int = 0
+    fermion: dict | None = None
     extra: dict = dc_field(default_factory=dict)
 
     def validate(self) -> "ChainConfig":
@@ -94,6 +95,13 @@ class ChainConfig:
         if int(self.n_therm) < 0:
             raise ValueError(f"--therm must be >= 0, got {self.n_therm}")
         self.n_therm = int(self.n_therm)
+        from ..actions.fermion_spec import validate_fermion
+        try:
+            self.fermion = validate_fermion(self.fermion, len(self.lattice))
+        except ValueError as exc:
+            raise ValueError(str(exc)) from None
+        if self.fermion is not None and self.algorithm != "hmc":
+            raise ValueError(f"dynamical fermions need --algorithm hmc, not {self.algorithm!r}")
         start = str(self.start)
         if start not in ("cold", "hot") and not Path(start).is_file():
             raise ValueError(f"--start: {start!r} is neither 'cold', 'hot' nor an existing file")
@@ -127,12 +135,21 @@ class Chain:
         self.trajectory = int(trajectory)
         self.action = GaugeAction(config.beta, config.action)
         if config.algorithm == "hmc":
-            integ = Integrator([(self.action, config.steps, config.integrator)])
-            self.updater = HMC(integ, config.traj_length)
+            self.updater = HMC(self._integrator(config, field), config.traj_length)
         else:
             from .heatbath import Heatbath
             key = int(seed_sequence(config.seed, config.stream).generate_state(1, np.uint64)[0])
             self.updater = Heatbath(self.action, or_per_hb=config.or_per_hb, seed_key=key)
+
+    def _integrator(self, config: ChainConfig, field) -> Integrator:
+        """Quenched: one level.  Dynamical: fermions outside (``steps`` per trajectory),
+        the gauge action inside (``fermion.inner_steps`` per fermion step)."""
+        if config.fermion is None:
+            return Integrator([(self.action, config.steps, config.integrator)])
+        from ..actions.fermion_spec import fermion_actions
+        self.fermion_actions = fermion_actions(config.fermion, probe_field=field)
+        return Integrator([(self.fermion_actions, config.steps, config.integrator),
+                           (self.action, config.fermion["inner_steps"], config.integrator)])
 
     # -- construction ------------------------------------------------------
     @classmethod
@@ -179,6 +196,8 @@ class Chain:
         scratch = self.field.copy()
         if isinstance(self.updater, HMC):
             mom = np.zeros_like(scratch.links)
+            # pseudofermions from a private generator: the chain's stream is untouched
+            self.updater.accept_action.refresh(scratch, np.random.default_rng(0))
             self.updater.integrator.integrate(scratch, mom, self.updater.tau)
             self.updater.hamiltonian(scratch, mom)
             scratch.reunitarize()

@@ -18,6 +18,8 @@ import time
 
 import numpy as np
 
+from ..actions import ActionSum
+from ..actions.fermion_spec import collect_cost, reset_cost
 from ..integrators import Integrator
 
 
@@ -40,6 +42,12 @@ class HMC:
         self._separate_accept = accept_action is not None
         self.accept_action = accept_action if accept_action is not None else integrator.action
 
+    def _all_actions(self) -> list:
+        acts = [self.accept_action]
+        if self._separate_accept:
+            acts.append(self.integrator.action)
+        return acts
+
     def hamiltonian(self, field, mom) -> float:
         return field.group.kinetic(mom) + self.accept_action.value(field)
 
@@ -47,6 +55,9 @@ class HMC:
         """One trajectory, updating ``field`` in place.  Returns the log entry."""
         t0 = time.perf_counter()
         group = field.group
+        actions = self._all_actions()
+        for a in actions:
+            reset_cost(a)
         mom = group.momenta(field.links.shape[:2], rng)
         self.accept_action.refresh(field, rng)
         if self._separate_accept:
@@ -71,6 +82,9 @@ class HMC:
             "plaquette": field.plaquette(),
             "seconds": time.perf_counter() - t0,
         }
+        cost = collect_cost(ActionSum(actions))
+        if cost["solves"]:
+            entry.update(cost)
         for i, lv in enumerate(self.integrator.levels):
             entry[f"force{i}_mean"] = lv.stats.mean
             entry[f"force{i}_max"] = lv.stats.max

@@ -33,7 +33,7 @@ LOG_CSV = "trajectories.csv"
 RUN_LOG = "run.log"
 CONFIG_DIR = "configs"
 COLUMNS = ["trajectory", "phase", "plaquette", "delta_h", "exp_mdh", "accepted", "seconds",
-           "force_mean", "force_max", "force_feps"]
+           "force_mean", "force_max", "force_feps", "solver_iterations", "dirac_applications"]
 SAVE_SUFFIX = {"hdf5": ".h5", "nersc": ".nersc", "ildg": ".ildg"}
 #: the first min(WARMUP, n_therm / 5) HMC trajectories of a thermalisation skip the Metropolis
 #: test (far from equilibrium they would nearly all be rejected)
@@ -63,6 +63,8 @@ def log_row(entry: dict, phase: str) -> list:
         "force_mean": repr(entry["force0_mean"]) if "force0_mean" in entry else "",
         "force_max": repr(entry["force0_max"]) if "force0_max" in entry else "",
         "force_feps": repr(entry["force0_feps"]) if "force0_feps" in entry else "",
+        "solver_iterations": str(entry["solver_iterations"]) if "solver_iterations" in entry else "",
+        "dirac_applications": str(entry["dirac_applications"]) if "dirac_applications" in entry else "",
     }
     return [vals[c] for c in COLUMNS]
 
@@ -209,7 +211,9 @@ def _loop(out, chain, target, save_every, save_format, checkpoint_every, progres
                     + (f"dH {dh:+.4e} " if dh is not None else "")
                     + f"acc {entry['accepted']} t {entry['seconds']:.3f}s"
                     + (f" |F|max {entry['force0_max']:.3f} F*eps {entry['force0_feps']:.3f}"
-                       if "force0_max" in entry else ""))
+                       if "force0_max" in entry else "")
+                    + (f" cg {entry['solver_iterations']} Dirac {entry['dirac_applications']}"
+                       if "solver_iterations" in entry else ""))
             log.write(line + "\n")
             if bar is not None:
                 bar.update(1)

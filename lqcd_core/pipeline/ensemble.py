@@ -27,7 +27,7 @@ from ..markov.chain import ChainConfig
 #: keys whose change invalidates existing results (they define the Markov chain)
 PHYSICS_KEYS = ("group", "lattice", "beta", "action", "algorithm", "integrator", "steps",
                 "traj_length", "or_per_hb", "target_acceptance", "n_therm", "block",
-                "save_every", "seed", "start")
+                "save_every", "seed", "start", "fermion")
 
 
 class EnsembleError(ValueError):
@@ -56,7 +56,7 @@ def chain_config(ens: dict, stream: int) -> ChainConfig:
                        integrator=ens.get("integrator", "omelyan"), steps=ens.get("steps", 10),
                        traj_length=ens.get("traj_length", 1.0), or_per_hb=ens.get("or_per_hb", 4),
                        seed=ens["seed"], stream=int(stream), start=ens.get("start", "cold"),
-                       n_therm=ens["n_therm"])
+                       n_therm=ens["n_therm"], fermion=ens.get("fermion"))
 
 
 def flowed_trajectories(ens: dict, block: int) -> list[int]:
