@@ -69,6 +69,18 @@ def log_row(entry: dict, phase: str) -> list:
     return [vals[c] for c in COLUMNS]
 
 
+def log_line(entry: dict, phase: str) -> str:
+    """The human-readable line of one trajectory (run.log, progress lines, pipeline logs)."""
+    dh = entry.get("delta_h")
+    return (f"traj {entry['trajectory']:6d} {phase:5s} plaq {entry['plaquette']:.10f} "
+            + (f"dH {dh:+.4e} " if dh is not None else "")
+            + f"acc {entry['accepted']} t {entry['seconds']:.3f}s"
+            + (f" |F|max {entry['force0_max']:.3f} F*eps {entry['force0_feps']:.3f}"
+               if "force0_max" in entry else "")
+            + (f" cg {entry['solver_iterations']} Dirac {entry['dirac_applications']}"
+               if "solver_iterations" in entry else ""))
+
+
 def _append_rows(path: Path, rows: list) -> None:
     if not rows:
         return
@@ -206,14 +218,7 @@ def _loop(out, chain, target, save_every, save_format, checkpoint_every, progres
             n_acc += entry["accepted"]
             phase = "therm" if entry["trajectory"] <= cfg.n_therm else "prod"
             rows.append(log_row(entry, phase))
-            dh = entry.get("delta_h")
-            line = (f"traj {entry['trajectory']:6d} {phase:5s} plaq {entry['plaquette']:.10f} "
-                    + (f"dH {dh:+.4e} " if dh is not None else "")
-                    + f"acc {entry['accepted']} t {entry['seconds']:.3f}s"
-                    + (f" |F|max {entry['force0_max']:.3f} F*eps {entry['force0_feps']:.3f}"
-                       if "force0_max" in entry else "")
-                    + (f" cg {entry['solver_iterations']} Dirac {entry['dirac_applications']}"
-                       if "solver_iterations" in entry else ""))
+            line = log_line(entry, phase)
             log.write(line + "\n")
             if bar is not None:
                 bar.update(1)

@@ -13,11 +13,14 @@ wilson_loops    W_R_T for 1 <= R <= r_max, 1 <= T <= t_max
                 (r_max=, t_max= default min(4, L/2); spatial= smeared field or callable)
 topology        4D: Q_clover, Q_5li; 2D U(1): Q_geometric, Q_field; else {}
 energy          E_plaq, E_clover (per site, a^4 E, Lüscher's normalisation)
+condensate      pbp, pbp_err (fermion=, n_noise=, seed=; docs/fermion_measurements.md)
+correlators     pion_tNN, rho_tNN (fermion=, source=); {} without a fermion
 ==============  =====================================================================
 
 Ensemble quantities take series: ``polyakov_susceptibility(values, volume)``,
 ``static_potential(w, t)``, ``effective_potential_table(w)``.
 """
+from .fermionic import chiral_condensate, condensate, correlators, meson_correlators
 from .clover import (clover_field_strength, energy, energy_density_clover,
                      energy_density_clover_sites, energy_density_plaquette,
                      energy_density_plaquette_sites, planes)
@@ -39,6 +42,8 @@ MEASUREMENTS = {
     "wilson_loops": wilson_loops,
     "topology": topology,
     "energy": energy,
+    "condensate": condensate,
+    "correlators": correlators,
 }
 
 
@@ -60,7 +65,7 @@ def measure(field, names=None, options=None) -> dict:
 
 
 __all__ = [
-    "MEASUREMENTS", "measure",
+    "MEASUREMENTS", "measure", "chiral_condensate", "meson_correlators", "condensate", "correlators",
     "plaquette", "plaquette_spatial", "plaquette_temporal", "plaquettes", "rectangle", "rectangles",
     "polyakov", "polyakov_loop", "polyakov_loops", "polyakov_loop_directions",
     "polyakov_susceptibility",

@@ -47,7 +47,32 @@ def validate_ensemble(name: str, ens: dict) -> dict:
         chain_config(ens, 0).validate()
     except ValueError as exc:
         raise EnsembleError(f"{where}: {exc}".replace("--", "")) from None
+    _check_fermion_measure(where, ens)
     return ens
+
+
+def _check_fermion_measure(where: str, ens: dict) -> None:
+    """The fermionic measurements need a quark (sea or valence) and a source on the lattice."""
+    fermionic = [m for m in ens.get("measure", []) if m in ("condensate", "correlators")]
+    if not fermionic:
+        return
+    fm = ens.get("fermion_measure") or {}
+    valence = fm.get("valence")
+    if valence is None and ens.get("fermion") is None:
+        raise EnsembleError(f"{where}.measure: {', '.join(fermionic)} need a quark, but the ensemble is "
+                            f"quenched; give {where}.fermion_measure.valence, e.g. {{type: wilson, kappa: 0.12}}")
+    if valence is not None:
+        from ..actions.fermion_spec import validate_fermion
+        try:
+            validate_fermion(valence, len(ens["lattice"]))
+        except ValueError as exc:
+            raise EnsembleError(f"{where}.fermion_measure.valence: {exc}") from None
+    src = fm.get("source")
+    if src is not None:
+        ext = ens["lattice"]
+        if len(src) != len(ext) or any(not 0 <= int(x) < e for x, e in zip(src, ext)):
+            raise EnsembleError(f"{where}.fermion_measure.source {list(src)} must have {len(ext)} "
+                                f"coordinates inside the lattice {list(ext)}")
 
 
 def chain_config(ens: dict, stream: int) -> ChainConfig:

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..io import atomic_write_bytes, read_config, write_config
 from ..markov.chain import Chain
-from ..markov.rundir import COLUMNS, WARMUP, log_row
+from ..markov.rundir import COLUMNS, WARMUP, log_line, log_row
 from .ensemble import chain_config, saved_trajectories
 
 log = logging.getLogger("lqcd.pipeline")
@@ -31,15 +31,6 @@ def _csv_bytes(rows) -> bytes:
     w.writerow(COLUMNS)
     w.writerows(rows)
     return buf.getvalue().encode()
-
-
-def _line(entry, phase):
-    dh = entry.get("delta_h")
-    return (f"traj {entry['trajectory']:6d} {phase} plaq {entry['plaquette']:.10f} "
-            + (f"dH {dh:+.4e} " if dh is not None else "")
-            + f"acc {entry['accepted']} t {entry['seconds']:.3f}s"
-            + (f" |F|max {entry['force0_max']:.3f} F*eps {entry['force0_feps']:.3f}"
-               if "force0_max" in entry else ""))
 
 
 def tune_steps(steps: int, acceptance: float, target: float) -> int:
@@ -76,7 +67,7 @@ def thermalize(ens: dict, stream: int, out: Path) -> dict:
     while chain.trajectory < cfg.n_therm:
         entry = chain.step(metropolis=chain.trajectory >= warmup)
         rows.append(log_row(entry, "therm"))
-        log.info(_line(entry, "therm") + (" (warm-up: no Metropolis)" if chain.trajectory <= warmup else ""))
+        log.info(log_line(entry, "therm") + (" (warm-up: no Metropolis)" if chain.trajectory <= warmup else ""))
         if chain.trajectory <= warmup:
             continue
         window.append(entry["accepted"])
@@ -119,7 +110,7 @@ def run_block(ens: dict, block: int, previous: Path, out: Path) -> int:
     while chain.trajectory < first + ens["block"]:
         entry = chain.step()
         rows.append(log_row(entry, "prod"))
-        log.info(_line(entry, "prod"))
+        log.info(log_line(entry, "prod"))
         if chain.trajectory in save:
             write_config(out / "configs" / f"config_{chain.trajectory:06d}.h5", chain.field, "hdf5",
                          overwrite=True, metadata={"trajectory": chain.trajectory,
@@ -129,25 +120,56 @@ def run_block(ens: dict, block: int, previous: Path, out: Path) -> int:
     return chain.trajectory
 
 
-def measure(path: Path, observables=("plaquette", "polyakov"), wilson_loops: dict | None = None) -> dict:
-    """Gauge observables of one saved configuration (verified on read), by the registry
+def measure(path: Path, observables=("plaquette", "polyakov"), wilson_loops: dict | None = None,
+            fermion: dict | None = None, fermion_measure: dict | None = None) -> dict:
+    """Observables of one saved configuration (verified on read), by the registry
     :data:`lqcd_core.observables.MEASUREMENTS`.
 
     ``wilson_loops`` options: r_max, t_max, and ape_alpha/ape_levels for APE smearing of the
     spatial links (spatial staples only) of the loops.
+
+    The fermionic measurements ``condensate`` and ``correlators``
+    (:mod:`lqcd_core.observables.fermionic`, docs/fermion_measurements.md) use the quark of
+    ``fermion_measure["valence"]`` if given, else the ensemble's sea quark ``fermion`` (the
+    light quark of nf = 2+1, with its stout smearing), always as the full-lattice operator.
+    ``fermion_measure``: n_noise and tol of the condensate, source of the correlators (default
+    the origin), tol of all solves.  The condensate noise is seeded by (ensemble seed, stream,
+    trajectory) of the configuration, so a measurement is reproducible and independent
+    between configurations.
     """
     from ..observables import measure as measure_field
+    from ..observables.fermionic import condensate, correlators
     field, info = read_config(path)
     res = {"trajectory": info.get("trajectory")}
+    observables = list(observables)
+    fermionic = [o for o in observables if o in ("condensate", "correlators")]  # need a quark
+    gauge = [o for o in observables if o not in fermionic]
     options = {}
-    if "wilson_loops" in observables and wilson_loops:
+    if "wilson_loops" in gauge and wilson_loops:
         opts = {k: wilson_loops[k] for k in ("r_max", "t_max") if wilson_loops.get(k) is not None}
         if wilson_loops.get("ape_levels", 0) > 0:
             from ..smearing import APE
             opts["spatial"] = APE(wilson_loops["ape_alpha"], n_levels=wilson_loops["ape_levels"],
                                   spatial=True).smear(field)
         options["wilson_loops"] = opts
-    res.update(measure_field(field, observables, options))
+    res.update(measure_field(field, gauge, options))
+    if fermionic:
+        fm = dict(fermion_measure or {})
+        quark = fm.get("valence") or fermion
+        if quark is None:
+            raise ValueError(f"measure: {', '.join(fermionic)} need a quark, but the ensemble is "
+                             "quenched (fermion: null) and fermion_measure.valence is null; "
+                             "give a valence block, e.g. {type: wilson, kappa: 0.12}")
+        tol = float(fm.get("tol") or 1e-10)
+        params = info.get("params") or {}
+        traj = int(info.get("trajectory") or 0)
+        seed = (int(params.get("seed") or 0), int(params.get("stream") or 0), traj)
+        if "condensate" in fermionic:
+            res.update(condensate(field, quark, n_noise=int(fm.get("n_noise") or 8), seed=seed, tol=tol))
+        if "correlators" in fermionic:
+            src = fm.get("source")
+            res.update(correlators(field, quark, source=None if src is None else tuple(int(s) for s in src),
+                                   tol=tol))
     return res
 
 

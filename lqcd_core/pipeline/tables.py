@@ -16,12 +16,17 @@ save_every · τ_int(meas) (docs/analysis.md).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..analysis import MERIT_COLUMNS, figures_of_merit, thermalization_cut
+
+#: measurement columns that are not observables of the summary: correlator time slices (analysed
+#: in correlators.csv), noise errors and the cost of the fermionic measurements
+_NOT_SUMMARISED = re.compile(r"^(pion|rho)_t\d+$|_err$|_solver_iterations$|_dirac_applications$")
 
 SUMMARY_COLUMNS = ["observable", "source", "mean", "error", "tau_int", "dtau_int", "window", "n",
                    "n_indep", "acceptance", "exp_mdh", "exp_mdh_error", "seconds_per_traj",
@@ -178,7 +183,8 @@ def summarize(traj: pd.DataFrame, meas: pd.DataFrame, ens: dict, S: float = 2.0,
     t_tab["therm_cut"] = cut
     every = int(ens["save_every"])
     mcut = int(np.ceil(cut / every))
-    obs_m = [c for c in meas.columns if c not in ("stream", "trajectory", "plaquette")]
+    obs_m = [c for c in meas.columns if c not in ("stream", "trajectory", "plaquette")
+             and not _NOT_SUMMARISED.match(c)]
     obs_m = [c for c in obs_m if meas[c].nunique() > 1]  # e.g. polyakov_im is 0 for SU(2)
     frames = [t_tab]
     if obs_m:

@@ -84,3 +84,25 @@ rule compare:
         "../envs/lqcd.yaml"
     script:
         "../scripts/compare.py"
+
+
+rule correlators:
+    input:
+        measurements=f"{RESULTS}/{{ens}}/measurements.csv",
+        summary=f"{RESULTS}/{{ens}}/summary.csv",
+    output:
+        table=report(f"{RESULTS}/{{ens}}/correlators.csv", caption="../report/correlators.rst",
+                     category="{ens}", subcategory="correlators"),
+    params:
+        ens=lambda wc: ENSEMBLES[wc.ens],
+        S=config["analysis"]["S"],
+    log:
+        f"{RESULTS}/logs/{{ens}}/correlators.log",
+    threads: RES["analyse"]["threads"]
+    resources:
+        mem_mb=RES["analyse"]["mem_mb"],
+        runtime=RES["analyse"]["runtime"],
+    conda:
+        "../envs/lqcd.yaml"
+    script:
+        "../scripts/correlators.py"

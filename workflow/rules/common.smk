@@ -71,6 +71,8 @@ def observables(ens):
     obs = ["plaquette"]
     if "polyakov" in e["measure"]:
         obs += ["polyakov_re", "polyakov_abs"]
+    if "condensate" in e["measure"]:
+        obs += ["pbp"]
     return obs
 
 
@@ -84,7 +86,27 @@ def ensemble_plots(ens):
         out += [f"{RESULTS}/{ens}/plots/flow_{k}.png" for k in ("t2E", "W")]
         if len(e["lattice"]) == 4 or (len(e["lattice"]) == 2 and e["group"] == "u1"):
             out += [f"{RESULTS}/{ens}/plots/flow_{k}.png" for k in ("Q_history", "Q_hist")]
-    return out
+    return out + correlator_outputs(ens)
+
+
+def fermionic_params(ens):
+    """The quark blocks of the fermionic measurements of an ensemble (param of the measure jobs).
+
+    An ensemble without condensate/correlators gets Ellipsis, a value Snakemake leaves out of its
+    params record: with rerun-triggers on params (profiles/default), a new recorded parameter
+    would re-measure every saved configuration of existing productions.
+    """
+    e = ENSEMBLES[ens]
+    if not {"condensate", "correlators"} & set(e["measure"]):
+        return Ellipsis
+    return {"fermion": e.get("fermion"), "fermion_measure": e["fermion_measure"]}
+
+
+def correlator_outputs(ens):
+    """Correlator table and figure of an ensemble that measures correlators (else none)."""
+    if "correlators" not in ENSEMBLES[ens]["measure"]:
+        return []
+    return [f"{RESULTS}/{ens}/correlators.csv", f"{RESULTS}/{ens}/plots/correlators.png"]
 
 
 def all_outputs():

@@ -10,6 +10,7 @@ rule measure:
     params:
         observables=lambda wc: ENSEMBLES[wc.ens]["measure"],
         wilson_loops=lambda wc: ENSEMBLES[wc.ens]["wilson_loops"],
+        fermionic=lambda wc: fermionic_params(wc.ens),
         config=lambda wc, input: f"{input.configs}/config_{wc.traj}.h5",
     log:
         f"{RESULTS}/logs/{{ens}}/s{{stream}}/meas_{{traj}}.log",

@@ -93,3 +93,21 @@ rule topology_plots:
         "../envs/lqcd.yaml"
     script:
         "../scripts/topology_plots.py"
+
+
+rule correlator_plots:
+    input:
+        table=f"{RESULTS}/{{ens}}/correlators.csv",
+    output:
+        plot=report(f"{RESULTS}/{{ens}}/plots/correlators.png", caption="../report/correlators.rst",
+                    category="{ens}", subcategory="correlators"),
+    log:
+        f"{RESULTS}/logs/{{ens}}/plots_correlators.log",
+    threads: 1
+    resources:
+        mem_mb=RES["analyse"]["mem_mb"],
+        runtime=RES["analyse"]["runtime"],
+    conda:
+        "../envs/lqcd.yaml"
+    script:
+        "../scripts/correlator_plots.py"
