@@ -33,6 +33,10 @@ import numpy as np
 from .fermion import FermionAction, SolverSettings
 
 
+#: loosest error accepted for the heatbath approximation x^(alpha/2)
+HEATBATH_TOL = 1e-10
+
+
 def _power(nf, per_det, n_pf) -> float:
     return float(Fraction(nf) / (Fraction(per_det) * n_pf))
 
@@ -70,7 +74,11 @@ class RationalAction(FermionAction):
             alpha = _power(self.nf, op.flavours_per_det, self.n_pf)
             self.alpha = alpha
             self.r_action = RationalApproximation(-alpha, lo, hi, order=self.order, tol=self.tol)
-            self.r_heatbath = RationalApproximation(alpha / 2, lo, hi, order=self.order, tol=self.tol)
+            # positive powers cannot be evaluated as partial fractions below ~1e-11 in double
+            # precision (negative residues cancel at small x); a 1e-10 error of phi only
+            # perturbs the heatbath distribution at that level
+            self.r_heatbath = RationalApproximation(alpha / 2, lo, hi, order=self.order,
+                                                    tol=max(self.tol, HEATBATH_TOL))
         return self.r_action, self.r_heatbath
 
     def _rational_solve(self, op, r, b, tol):
