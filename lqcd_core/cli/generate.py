@@ -6,12 +6,11 @@ import json
 import sys
 
 from .errors import UsageError
+from .fermion_args import FERMION_FLAGS, add_fermion_arguments, fermion_block
 
 _PHYSICS = ("group", "lattice", "beta", "action", "algorithm", "integrator", "steps",
-            "traj_length", "or_per_hb", "therm", "seed", "stream", "start", "fermion",
-            "kappa", "mass", "csw", "nf", "hasenbusch", "inner_steps")
-#: fermion flags that fill the fermion block (``--fermion wilson --kappa 0.15``)
-_FERMION_FLAGS = ("kappa", "mass", "csw", "nf", "hasenbusch", "inner_steps")
+            "traj_length", "or_per_hb", "therm", "seed", "stream", "start",
+            "surrogate") + FERMION_FLAGS
 
 
 def add_parser(sub):
@@ -23,25 +22,16 @@ def add_parser(sub):
     p.add_argument("--lattice", help="extents, comma separated, e.g. 8,8,8,8 (D = 2..4, even)")
     p.add_argument("--beta", type=float, help="inverse coupling beta = 2N/g^2 (> 0)")
     p.add_argument("--action", default=None, help="wilson (default), symanzik, iwasaki, dbw2")
-    p.add_argument("--algorithm", default=None, help="hmc (default) or heatbath")
+    p.add_argument("--algorithm", default=None,
+                   help="hmc (default), heatbath, or slhmc (self-learning HMC with --surrogate)")
+    p.add_argument("--surrogate", default=None, metavar="MODEL.h5",
+                   help="trained surrogate model for --algorithm slhmc (lqcd train-surrogate)")
     p.add_argument("--integrator", default=None, help="omelyan (default) or leapfrog")
     p.add_argument("--steps", type=int, default=None, help="MD steps per trajectory (default 10)")
     p.add_argument("--traj-length", type=float, default=None, help="trajectory length tau (default 1)")
     p.add_argument("--or-per-hb", type=int, default=None,
                    help="overrelaxation sweeps per heatbath sweep (default 4)")
-    f = p.add_argument_group("dynamical fermions (docs/fermions.md)")
-    f.add_argument("--fermion", default=None,
-                   help="wilson or staggered (with the flags below), or a YAML mapping / file with "
-                        "the full fermion block, e.g. '{type: staggered, mass: 0.1, nf: 2}'")
-    f.add_argument("--kappa", type=float, default=None, help="Wilson hopping parameter (> 0)")
-    f.add_argument("--mass", type=float, default=None, help="staggered mass (> 0) or Wilson bare mass")
-    f.add_argument("--csw", type=float, default=None, help="clover coefficient (Wilson, default 0)")
-    f.add_argument("--nf", default=None, help="flavours: wilson 2 (default), 1, 2+1; staggered 4 "
-                                              "(default), 2, 1, 2+1 (rooted: RHMC)")
-    f.add_argument("--hasenbusch", default=None,
-                   help="Hasenbusch kappas, light to heavy, comma separated (Wilson nf = 2)")
-    f.add_argument("--inner-steps", type=int, default=None,
-                   help="gauge steps per fermion step (nested integrator, default 4)")
+    add_fermion_arguments(p)
     p.add_argument("--ntraj", type=int, required=True, help="production trajectories (sweeps) to run")
     p.add_argument("--therm", type=int, default=None, help="thermalisation trajectories first (default 0)")
     p.add_argument("--seed", type=int, default=None, help="ensemble seed (default 0)")
@@ -72,38 +62,24 @@ def _config_from_args(args):
           if getattr(args, k) is not None}
     if args.therm is not None:
         kw["n_therm"] = args.therm
-    fermion = _fermion_from_args(args)
+    fermion = fermion_block(args)
     if fermion is not None:
         kw["fermion"] = fermion
+    if args.surrogate is not None:
+        kw["surrogate"] = _surrogate_from_file(args.surrogate)
     return ChainConfig(group=args.group, lattice=lattice, beta=args.beta, **kw)
 
 
-def _fermion_from_args(args):
-    """The fermion block from --fermion (type, YAML text or file) and the shortcut flags."""
-    flags = {k: getattr(args, k) for k in _FERMION_FLAGS if getattr(args, k) is not None}
-    if args.fermion is None:
-        if flags:
-            raise UsageError(f"--{next(iter(flags)).replace('_', '-')} needs --fermion wilson|staggered")
-        return None
-    text = args.fermion
-    if text.lower() in ("wilson", "staggered"):
-        block = {"type": text.lower()}
-    else:
-        import yaml
-        from pathlib import Path
-        try:
-            block = yaml.safe_load(Path(text).read_text() if Path(text).is_file() else text)
-        except (OSError, yaml.YAMLError) as exc:
-            raise UsageError(f"--fermion: cannot read {text!r}: {exc}") from None
-        if not isinstance(block, dict):
-            raise UsageError(f"--fermion: expected wilson, staggered or a YAML mapping, got {text!r}")
-    if "hasenbusch" in flags:
-        try:
-            flags["hasenbusch"] = [float(v) for v in str(flags["hasenbusch"]).split(",") if v.strip()]
-        except ValueError:
-            raise UsageError(f"--hasenbusch: cannot read {flags['hasenbusch']!r}") from None
-    block.update(flags)
-    return block
+def _surrogate_from_file(path):
+    """The frozen model of a surrogate file, as the dict stored in the chain's parameters."""
+    from pathlib import Path
+    if not Path(path).is_file():
+        raise UsageError(f"--surrogate: no model file {path}")
+    from ..surrogate import load_model
+    try:
+        return load_model(path).to_dict()
+    except (OSError, ValueError, KeyError) as exc:
+        raise UsageError(f"--surrogate {path}: {exc}") from None
 
 
 def run(args) -> int:

@@ -15,7 +15,7 @@ import sys
 from .errors import UsageError
 
 #: sub-command modules, in the order ``lqcd --help`` lists them
-SUBCOMMANDS = ["generate", "info", "convert", "measure", "flow", "autocorr"]
+SUBCOMMANDS = ["generate", "train-surrogate", "info", "convert", "measure", "flow", "autocorr"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,9 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for name in SUBCOMMANDS:
         try:
-            module = importlib.import_module(f"lqcd_core.cli.{name}")
+            module = importlib.import_module(f"lqcd_core.cli.{name.replace('-', '_')}")
         except ModuleNotFoundError as exc:  # a sub-command not built yet
-            if exc.name == f"lqcd_core.cli.{name}":
+            if exc.name == f"lqcd_core.cli.{name.replace('-', '_')}":
                 continue
             raise
         module.add_parser(sub)

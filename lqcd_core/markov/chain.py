@@ -30,7 +30,7 @@ from ..integrators import SCHEMES, Integrator
 from ..lattice import Lattice
 from .hmc import HMC
 
-ALGORITHMS = ("hmc", "heatbath")
+ALGORITHMS = ("hmc", "heatbath", "slhmc")
 
 
 @dataclass
@@ -51,6 +51,7 @@ class ChainConfig:
     start: str = "cold"
     n_therm: int = 0
     fermion: dict | None = None
+    surrogate: dict | None = None
     extra: dict = dc_field(default_factory=dict)
 
     def validate(self) -> "ChainConfig":
@@ -100,8 +101,15 @@ class ChainConfig:
             self.fermion = validate_fermion(self.fermion, len(self.lattice))
         except ValueError as exc:
             raise ValueError(str(exc)) from None
-        if self.fermion is not None and self.algorithm != "hmc":
-            raise ValueError(f"dynamical fermions need --algorithm hmc, not {self.algorithm!r}")
+        if self.fermion is not None and self.algorithm == "heatbath":
+            raise ValueError(f"dynamical fermions need --algorithm hmc or slhmc, not {self.algorithm!r}")
+        if self.algorithm == "slhmc":
+            if self.fermion is None:
+                raise ValueError("--algorithm slhmc needs dynamical fermions (--fermion)")
+            if not isinstance(self.surrogate, dict) or "kind" not in self.surrogate:
+                raise ValueError("--algorithm slhmc needs a trained surrogate model (--surrogate MODEL.h5)")
+        elif self.surrogate is not None:
+            raise ValueError(f"--surrogate applies to --algorithm slhmc, not {self.algorithm!r}")
         start = str(self.start)
         if start not in ("cold", "hot") and not Path(start).is_file():
             raise ValueError(f"--start: {start!r} is neither 'cold', 'hot' nor an existing file")
@@ -136,6 +144,8 @@ class Chain:
         self.action = GaugeAction(config.beta, config.action)
         if config.algorithm == "hmc":
             self.updater = HMC(self._integrator(config, field), config.traj_length)
+        elif config.algorithm == "slhmc":
+            self.updater = self._slhmc(config, field)
         else:
             from .heatbath import Heatbath
             key = int(seed_sequence(config.seed, config.stream).generate_state(1, np.uint64)[0])
@@ -150,6 +160,23 @@ class Chain:
         self.fermion_actions = fermion_actions(config.fermion, probe_field=field)
         return Integrator([(self.fermion_actions, config.steps, config.integrator),
                            (self.action, config.fermion["inner_steps"], config.integrator)])
+
+    def _slhmc(self, config: ChainConfig, field) -> HMC:
+        """MD with the frozen surrogate of ``config.surrogate``, Metropolis with the true action."""
+        from ..actions.fermion import TwoFlavourAction
+        from ..actions.fermion_spec import fermion_actions
+        from ..surrogate import from_dict
+        from .slhmc import slhmc
+        self.fermion_actions = fermion_actions(config.fermion, probe_field=field)
+        source = self.fermion_actions[0] if len(self.fermion_actions) == 1 else None
+        inner = getattr(source, "action", source)
+        if config.surrogate["kind"] in ("heavy", "neural") and not isinstance(inner, TwoFlavourAction):
+            raise ValueError(f"the {config.surrogate['kind']} surrogate shares the pseudofermion field "
+                             "of a single two-flavour action; it cannot be used with Hasenbusch "
+                             "terms, rooted (RHMC) or 2+1 flavours (use a loops surrogate)")
+        self.surrogate = from_dict(config.surrogate, source=source)
+        return slhmc(self.action, self.fermion_actions, self.surrogate, config.steps,
+                     config.fermion["inner_steps"], config.integrator, config.traj_length)
 
     # -- construction ------------------------------------------------------
     @classmethod
@@ -198,6 +225,7 @@ class Chain:
             mom = np.zeros_like(scratch.links)
             # pseudofermions from a private generator: the chain's stream is untouched
             self.updater.accept_action.refresh(scratch, np.random.default_rng(0))
+            self.updater.integrator.action.refresh(scratch, np.random.default_rng(0))
             self.updater.integrator.integrate(scratch, mom, self.updater.tau)
             self.updater.hamiltonian(scratch, mom)
             scratch.reunitarize()

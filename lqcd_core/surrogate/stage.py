@@ -1,0 +1,107 @@
+"""Training a surrogate from configurations: the library side of ``lqcd train-surrogate`` and of
+the pipeline's training rule (docs/slhmc.md).
+
+``train_surrogate(kind, fields, fermion, beta, ...)`` builds the true fermion action of the
+validated ``fermion`` block on the configurations (typically thermalisation configurations
+of an HMC stream) and returns the trained, frozen model with a summary:
+
+* ``loops``:  the linear Wilson-loop action, fitted by force matching to pseudofermion
+  forces (no solver in the MD) — or to the exact log-determinant (``fit="logdet"``, dense,
+  small lattices only);
+* ``heavy``:  the fermion action at a heavier mass (``heavy`` = kappa or mass), nothing to
+  train;
+* ``neural``: the heavier-mass action on trainable stout layers, trained with Adam on the
+  pair loss (Delta S_f - Delta S_eff)^2 over one surrogate MD trajectory per sample.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+KINDS = ("loops", "heavy", "neural")
+
+
+def _true_action(fermion: dict, field):
+    from ..actions.fermion import TwoFlavourAction
+    from ..actions.fermion_spec import fermion_actions
+    acts = fermion_actions(fermion, probe_field=field)
+    if len(acts) != 1 or not isinstance(getattr(acts[0], "action", acts[0]), TwoFlavourAction):
+        raise ValueError("surrogate training needs a single two-flavour pseudofermion action "
+                         "(wilson nf = 2 or staggered nf = 4, without Hasenbusch terms)")
+    return acts[0]
+
+
+def _heavy_fermion(fermion: dict, heavy):
+    from ..actions.fermion_spec import make_fermion
+    if heavy is None:
+        raise ValueError("the heavy and neural surrogates need the heavier quark (heavy = kappa "
+                         "for wilson, mass for staggered)")
+    if fermion["type"] == "wilson":
+        if not 0 < float(heavy) < float(fermion.get("kappa") or np.inf):
+            raise ValueError(f"heavy kappa must be positive and below the light kappa "
+                             f"{fermion.get('kappa')}, got {heavy}")
+        return make_fermion(fermion, kappa=float(heavy))
+    if not float(heavy) > float(fermion["mass"]):
+        raise ValueError(f"heavy mass must exceed the light mass {fermion['mass']}, got {heavy}")
+    spec = dict(fermion, mass=float(heavy))
+    return make_fermion(spec)
+
+
+def train_surrogate(kind: str, fields, fermion: dict, beta: float, *, heavy=None, layers: int = 2,
+                    rect: bool = False, epochs: int = 20, lr: float = 0.02, fit: str = "forces",
+                    terms=None, ridge: float = 0.0, validation: float = 0.25, steps: int = 4,
+                    inner_steps: int = 4, seed: int = 0):
+    """Train a surrogate of ``kind`` on ``fields``; returns (model, summary dict, TrainingResult|None).
+
+    ``fermion`` is a validated fermion block; ``beta`` the gauge coupling (Wilson action) used
+    for the MD partner trajectories of the neural training.
+    """
+    from ..actions import GaugeAction
+    from ..integrators import Integrator
+    from .fit import exact_logdet, fit_forces, fit_logdet, pseudofermion_force_sample
+    from .heavy import HeavyFermionSurrogate
+    from .loops import LoopAction
+    from .neural import StoutNetworkSurrogate
+    from .training import make_samples, md_partner, residual_stats, train
+    if kind not in KINDS:
+        raise ValueError(f"surrogate kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    fields = list(fields)
+    if len(fields) < 4:
+        raise ValueError(f"training needs at least 4 configurations, got {len(fields)}")
+    rng = np.random.default_rng(seed)
+    t0 = time.perf_counter()
+    true = _true_action(fermion, fields[0])
+    f0 = fields[0]
+    summary = {"kind": kind, "n_configs": len(fields)}
+    result = None
+    if kind == "loops":
+        model = LoopAction(terms, ndim=f0.lattice.ndim, nc=f0.group.nc)
+        if fit == "forces":
+            forces = [pseudofermion_force_sample(true, f, rng) for f in fields]
+            res = fit_forces(model, fields, forces, ridge=ridge, validation=validation)
+        elif fit == "logdet":
+            ferm = getattr(true, "action", true).fermion
+            logdets = [exact_logdet(ferm, f) for f in fields]
+            res = fit_logdet(model, fields, logdets, ridge=ridge, validation=validation)
+        else:
+            raise ValueError(f"fit must be 'forces' or 'logdet', got {fit!r}")
+        res.apply(model)
+        summary["fit"] = res.as_dict()
+    else:
+        heavy_f = _heavy_fermion(fermion, heavy)
+        if kind == "heavy":
+            model = HeavyFermionSurrogate(heavy_f, source=true)
+        else:
+            model = StoutNetworkSurrogate(heavy_f, source=true, n_layers=layers,
+                                          loops=("plaq", "rect") if rect else ("plaq",), scale=True)
+        integ = Integrator([([model], steps, "omelyan"), (GaugeAction(beta), inner_steps, "omelyan")])
+        samples = make_samples(fields, true, rng, partner=md_partner(integ))
+        summary["before"] = residual_stats(model, samples)
+        if kind == "neural":
+            result = train(model, samples, epochs=epochs, lr=lr, validation_fraction=validation, rng=rng)
+            summary["training"] = result.summary()
+        summary["after"] = residual_stats(model, samples)
+    summary["seconds"] = time.perf_counter() - t0
+    summary["theta"] = [float(v) for v in np.asarray(model.parameters(), float)]
+    return model, summary, result
