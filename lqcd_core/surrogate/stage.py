@@ -51,7 +51,7 @@ def _heavy_fermion(fermion: dict, heavy):
 def train_surrogate(kind: str, fields, fermion: dict, beta: float, *, heavy=None, layers: int = 2,
                     rect: bool = False, epochs: int = 20, lr: float = 0.02, fit: str = "forces",
                     terms=None, ridge: float = 0.0, validation: float = 0.25, steps: int = 4,
-                    inner_steps: int = 4, seed: int = 0):
+                    inner_steps: int = 4, seed: int = 0, n_phi: int = 8):
     """Train a surrogate of ``kind`` on ``fields``; returns (model, summary dict, TrainingResult|None).
 
     ``fermion`` is a validated fermion block; ``beta`` the gauge coupling (Wilson action) used
@@ -78,7 +78,8 @@ def train_surrogate(kind: str, fields, fermion: dict, beta: float, *, heavy=None
     if kind == "loops":
         model = LoopAction(terms, ndim=f0.lattice.ndim, nc=f0.group.nc)
         if fit == "forces":
-            forces = [pseudofermion_force_sample(true, f, rng) for f in fields]
+            # one phi gives a noisy estimate of -grad log det: average n_phi of them
+            forces = [pseudofermion_force_sample(true, f, rng, samples=n_phi) for f in fields]
             res = fit_forces(model, fields, forces, ridge=ridge, validation=validation)
         elif fit == "logdet":
             ferm = getattr(true, "action", true).fermion
