@@ -1,6 +1,6 @@
-# Lattice gauge theory production pipeline: thermalise -> production blocks -> measure ->
-# aggregate -> analyse -> plots -> report.  Configuration: config/config.yaml (schema:
-# workflow/schemas/config.schema.yaml); documentation: config/README.md.
+# Lattice gauge theory production pipeline: thermalise (-> train the SLHMC surrogate) ->
+# production blocks -> measure -> aggregate -> analyse -> plots -> report.  Configuration:
+# config/config.yaml (schema: workflow/schemas/config.schema.yaml); documentation: config/README.md.
 from snakemake.utils import min_version
 
 min_version("8.0")
@@ -14,6 +14,7 @@ report: "workflow/report/workflow.rst"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/generate.smk"
+include: "workflow/rules/surrogate.smk"
 include: "workflow/rules/measure.smk"
 include: "workflow/rules/analyse.smk"
 include: "workflow/rules/report.smk"

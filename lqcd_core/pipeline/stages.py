@@ -17,7 +17,8 @@ import numpy as np
 from ..io import atomic_write_bytes, read_config, write_config
 from ..markov.chain import Chain
 from ..markov.rundir import COLUMNS, WARMUP, log_line, log_row
-from .ensemble import chain_config, saved_trajectories
+from .ensemble import (chain_config, is_slhmc, saved_trajectories, training_streams,
+                       training_trajectories)
 
 log = logging.getLogger("lqcd.pipeline")
 
@@ -54,11 +55,18 @@ def thermalize(ens: dict, stream: int, out: Path) -> dict:
     acts during the first 3/4 of the thermalisation and is then frozen:
     the production chain is a fixed Markov chain with the final step count, which
     the checkpoint carries into the production blocks.
+
+    An SLHMC ensemble thermalises with HMC (``chain_config``); its training streams (stream 0)
+    save the training configurations of the surrogate, ``out/train/config_NNNNNN.h5`` at the
+    trajectories of :func:`.ensemble.training_trajectories`, before the checkpoint (written last).
     """
     out = Path(out)
     cfg = chain_config(ens, stream).validate()
     chain = Chain.start(cfg)
     chain.warmup()
+    train = set(training_trajectories(ens)) if stream in training_streams(ens) else set()
+    if train:
+        (out / "train").mkdir(parents=True, exist_ok=True)
     target = ens.get("target_acceptance")
     tune = cfg.algorithm == "hmc" and target is not None
     rows, window, history = [], [], []
@@ -68,6 +76,10 @@ def thermalize(ens: dict, stream: int, out: Path) -> dict:
         entry = chain.step(metropolis=chain.trajectory >= warmup)
         rows.append(log_row(entry, "therm"))
         log.info(log_line(entry, "therm") + (" (warm-up: no Metropolis)" if chain.trajectory <= warmup else ""))
+        if chain.trajectory in train:
+            write_config(out / "train" / f"config_{chain.trajectory:06d}.h5", chain.field, "hdf5",
+                         overwrite=True, metadata={"trajectory": chain.trajectory,
+                                                   "params": chain.config.to_dict()})
         if chain.trajectory <= warmup:
             continue
         window.append(entry["accepted"])
@@ -90,12 +102,18 @@ def thermalize(ens: dict, stream: int, out: Path) -> dict:
     return tuning
 
 
-def run_block(ens: dict, block: int, previous: Path, out: Path) -> int:
+def run_block(ens: dict, block: int, previous: Path, out: Path, model: Path | None = None) -> int:
     """Production block ``block``: continue the chain of ``previous`` by ``ens['block']`` trajectories.
 
     Writes ``out/configs/config_NNNNNN.h5`` for the saved trajectories, then the
     block's trajectories.csv and checkpoint.h5 (all atomically; a killed block
     leaves no checkpoint and is re-run from ``previous``, bit for bit).
+
+    SLHMC ensembles: if ``previous`` is still the HMC chain of the thermalisation, the chain
+    switches to ``algorithm = "slhmc"`` with the frozen surrogate of the model file ``model``
+    (its ``to_dict()`` becomes the chain's ``surrogate`` parameter; MD steps, generator state and
+    links carry over). Later blocks continue the SLHMC chain of their checkpoint, whose
+    parameters hold the model; ``model`` is then only compared with it (a warning if it differs).
     """
     out = Path(out)
     chain = Chain.from_checkpoint(previous)
@@ -103,6 +121,8 @@ def run_block(ens: dict, block: int, previous: Path, out: Path) -> int:
     if chain.trajectory != first:
         raise ValueError(f"{previous} is at trajectory {chain.trajectory}, block {block} starts "
                          f"after trajectory {first}")
+    if is_slhmc(ens):
+        chain = _slhmc_chain(chain, previous, model)
     chain.warmup()
     save = set(saved_trajectories(ens, block))
     (out / "configs").mkdir(parents=True, exist_ok=True)
@@ -118,6 +138,31 @@ def run_block(ens: dict, block: int, previous: Path, out: Path) -> int:
     atomic_write_bytes(out / "trajectories.csv", _csv_bytes(rows), overwrite=True)
     chain.write_checkpoint(out / "checkpoint.h5", overwrite=True)
     return chain.trajectory
+
+
+def _slhmc_chain(chain: Chain, previous: Path, model: Path | None) -> Chain:
+    """The chain of a production block of an SLHMC ensemble (see :func:`run_block`)."""
+    from ..surrogate import load_model
+    cfg = chain.config
+    if cfg.algorithm == "slhmc":
+        if model is not None:
+            frozen = load_model(model).to_dict()
+            if frozen != cfg.surrogate:
+                log.warning(f"{model} differs from the surrogate frozen in {previous}; the chain "
+                            "continues with the frozen one (retrained models need a new ensemble)")
+        return chain
+    if cfg.algorithm != "hmc":
+        raise ValueError(f"{previous} holds a {cfg.algorithm} chain; an slhmc ensemble continues "
+                         "from its hmc thermalisation or its slhmc blocks")
+    if model is None:
+        raise ValueError(f"{previous} is the HMC thermalisation of an slhmc ensemble: the first "
+                         "production block needs the trained surrogate model (model=...)")
+    cfg.algorithm = "slhmc"
+    cfg.surrogate = load_model(model).to_dict()
+    cfg.validate()
+    log.info(f"switching to SLHMC with the frozen {cfg.surrogate['kind']} surrogate of {model} "
+             f"(theta = {cfg.surrogate['theta']})")
+    return Chain(cfg, chain.field, chain.rng, chain.trajectory)
 
 
 def measure(path: Path, observables=("plaquette", "polyakov"), wilson_loops: dict | None = None,

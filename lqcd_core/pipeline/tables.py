@@ -30,7 +30,7 @@ _NOT_SUMMARISED = re.compile(r"^(pion|rho)_t\d+$|_err$|_solver_iterations$|_dira
 
 SUMMARY_COLUMNS = ["observable", "source", "mean", "error", "tau_int", "dtau_int", "window", "n",
                    "n_indep", "acceptance", "exp_mdh", "exp_mdh_error", "seconds_per_traj",
-                   "cost_per_indep_seconds", "therm_cut"]
+                   "cost_per_indep_seconds", "dirac_per_traj", "dirac_per_indep", "therm_cut"]
 
 
 def concat_trajectories(paths_by_stream: dict) -> pd.DataFrame:
@@ -180,6 +180,11 @@ def summarize(traj: pd.DataFrame, meas: pd.DataFrame, ens: dict, S: float = 2.0,
     obs_t = ["plaquette"]
     t_tab = figures_of_merit(prod, obs_t, cut, S=S)
     t_tab.insert(1, "source", "trajectories")
+    # Dirac-operator applications per trajectory (dynamical fermions; NaN when quenched)
+    dirac = pd.to_numeric(prod.get("dirac_applications", pd.Series(dtype=float)), errors="coerce")
+    dirac_per_traj = float(dirac.mean()) if dirac.notna().any() else float("nan")
+    t_tab["dirac_per_traj"] = dirac_per_traj
+    t_tab["dirac_per_indep"] = 2 * t_tab["tau_int"] * dirac_per_traj
     t_tab["therm_cut"] = cut
     every = int(ens["save_every"])
     mcut = int(np.ceil(cut / every))
@@ -196,7 +201,9 @@ def summarize(traj: pd.DataFrame, meas: pd.DataFrame, ens: dict, S: float = 2.0,
         for c in ("acceptance", "exp_mdh", "exp_mdh_error"):
             m_tab[c] = t_tab[c].iloc[0]
         m_tab["seconds_per_traj"] = t_tab["seconds_per_traj"].iloc[0]
+        m_tab["dirac_per_traj"] = dirac_per_traj
         m_tab["cost_per_indep_seconds"] = 2 * m_tab["tau_int"] * m_tab["seconds_per_traj"]
+        m_tab["dirac_per_indep"] = 2 * m_tab["tau_int"] * dirac_per_traj
         m_tab.insert(1, "source", "measurements")
         m_tab["therm_cut"] = mcut * every
         frames.append(m_tab)

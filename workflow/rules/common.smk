@@ -8,7 +8,7 @@ from snakemake.exceptions import WorkflowError
 
 from lqcd_core.pipeline import (ConfigError, EnsembleError, block_of, check_physics, load_schema,
                                 n_blocks, physics, saved_trajectories, validate_config)
-from lqcd_core.pipeline.ensemble import flowed_trajectories
+from lqcd_core.pipeline.ensemble import flowed_trajectories, is_slhmc, training_streams
 
 _schema = load_schema(workflow.source_path("../schemas/config.schema.yaml"))
 try:
@@ -79,8 +79,10 @@ def observables(ens):
 def ensemble_plots(ens):
     out = [f"{RESULTS}/{ens}/plots/{o}_{kind}.png" for o in observables(ens)
            for kind in ("history", "rho", "tauint", "hist")]
-    if ENSEMBLES[ens]["algorithm"] == "hmc":
+    if ENSEMBLES[ens]["algorithm"] in ("hmc", "slhmc"):
         out.append(f"{RESULTS}/{ens}/plots/delta_h.png")
+    if is_slhmc(ENSEMBLES[ens]):
+        out.append(f"{RESULTS}/{ens}/plots/surrogate_training.png")
     e = ENSEMBLES[ens]
     if e.get("flow"):
         out += [f"{RESULTS}/{ens}/plots/flow_{k}.png" for k in ("t2E", "W")]
@@ -126,3 +128,21 @@ def config_of(wc):
     """Input of a measurement: the configs directory of the block that saved trajectory traj."""
     e = ENSEMBLES[wc.ens]
     return f"{block_dir(wc.ens, wc.stream, block_of(e, int(wc.traj)))}/configs"
+
+
+def surrogate_dir(ens):
+    """Where the surrogate of an SLHMC ensemble is trained (model.h5, training.csv, summary.json)."""
+    return f"{RESULTS}/{ens}/surrogate"
+
+
+def surrogate_training_input(wc):
+    """Input of train_surrogate: the thermalisation checkpoints of the training streams (their
+    block0000/train/ configurations are written before the checkpoint)."""
+    e = ENSEMBLES[wc.ens]
+    return [f"{block_dir(wc.ens, s, 0)}/checkpoint.h5" for s in training_streams(e)]
+
+
+def surrogate_model(wc):
+    """Extra input of the production blocks of an SLHMC ensemble: the frozen surrogate model
+    (none for other ensembles, so their jobs keep the inputs they had)."""
+    return [f"{surrogate_dir(wc.ens)}/model.h5"] if is_slhmc(ENSEMBLES[wc.ens]) else []

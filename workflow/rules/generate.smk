@@ -1,7 +1,9 @@
 # Generation: per ensemble the physics record, per stream the thermalisation (block 0, with
 # step-size tuning) and the chained production blocks k = 1..n_traj/block.  Block k reads the
 # checkpoint of block k-1, so a long run is many short jobs and a killed job re-runs from the
-# previous block, bit for bit.
+# previous block, bit for bit. SLHMC ensembles (algorithm: slhmc) thermalise with HMC, stream 0
+# saving training configurations in block0000/train/ (read by rule train_surrogate,
+# workflow/rules/surrogate.smk); their production blocks also take the frozen surrogate model.
 
 
 localrules:
@@ -45,6 +47,7 @@ rule thermalize:
 rule production_block:
     input:
         previous=previous_checkpoint,
+        model=surrogate_model,
     output:
         checkpoint=f"{RESULTS}/{{ens}}/s{{stream}}/block{{block}}/checkpoint.h5",
         log=f"{RESULTS}/{{ens}}/s{{stream}}/block{{block}}/trajectories.csv",
