@@ -1,5 +1,4 @@
 """Tests of the gauge actions (values, gauge invariance, forces) and of action sums."""
-import numba
 import numpy as np
 import pytest
 
@@ -15,14 +14,7 @@ FIELD_IDS = ["u1-2d", "su2-4d", "su3-4d", "su3-2222"]
 BETAS = {"u1": 1.3, "su2": 2.3, "su3": 5.7}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def single_numba_thread():
-    """Tiny lattices: one thread is much faster (no fork/join per kernel, no oversubscription).
-    The multi-threaded kernels are exercised in test_gauge_loops.py and test_hmc.py."""
-    old = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("single_numba_thread")
 
 
 def field_for(group, extents, seed, smooth=None):

@@ -22,13 +22,7 @@ FIELDS = [("u1", (4, 4)), ("u1", (6, 4)), ("su2", (2, 4, 2, 4)), ("su3", (4, 2, 
 FIELD_IDS = ["u1-4x4", "u1-6x4", "su2-2424", "su3-4224"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def single_numba_thread():
-    """Tiny lattices: one thread is faster (no fork/join per kernel)."""
-    old = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("single_numba_thread")
 
 
 def hot(group, extents, seed):

@@ -1,5 +1,4 @@
 """Tests of the Wilson(-clover) Dirac operator (lqcd_core.dirac.wilson, docs/conventions.md)."""
-import numba
 import numpy as np
 import pytest
 from scipy.optimize import linear_sum_assignment
@@ -21,12 +20,7 @@ SMALL = [("u1", (6, 4)), ("su2", (2, 2, 2, 4)), ("su3", (2, 2, 4, 2))]
 SMALL_IDS = ["u1-2d", "su2-4d", "su3-4d"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def single_numba_thread():
-    old = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("single_numba_thread")
 
 
 def hot(group, extents, seed):

@@ -1,7 +1,6 @@
 """Pseudofermion actions: force = numerical derivative, heatbath normalisation, RHMC at
 power one equals the plain action, reversibility, dH ~ eps^2, solver failures, chain
 integration and restarts (docs/fermions.md)."""
-import numba
 import numpy as np
 import pytest
 
@@ -19,12 +18,7 @@ from lqcd_core.smearing import Stout
 TIGHT = SolverSettings(tol_action=1e-13, tol_force=1e-13)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def single_numba_thread():
-    old = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("single_numba_thread")
 
 
 def rough_field(extents, group, seed, spread=0.5):

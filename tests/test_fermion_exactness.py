@@ -10,7 +10,6 @@ noise), and <exp(-dH)> = 1 is checked on the HMC chain.  Staggered RHMC at Nf = 
 must reproduce plain staggered HMC.  The CI versions are short; ``slow`` ones run longer
 chains (bench/ and docs/validation.md quote them).
 """
-import numba
 import numpy as np
 import pytest
 
@@ -27,12 +26,7 @@ from lqcd_core.markov.hmc import HMC
 BETA, KAPPA, EXTENTS = 1.0, 0.22, (4, 4)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def single_numba_thread():
-    old = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("single_numba_thread")
 
 
 def dense(op):

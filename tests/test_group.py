@@ -1,5 +1,4 @@
 """Tests of the gauge groups (lqcd_core.group): Haar measure, exp, reunitarisation, algebra."""
-import numba
 import numpy as np
 import pytest
 import scipy.stats
@@ -12,14 +11,7 @@ IDS = ["u1", "su2", "su3", "su4"]
 NORMS = [1e-8, 1e-6, 1e-4, 1e-2, 0.3, 1.0, 3.0, 10.0]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def single_numba_thread():
-    """Small stacks: one thread avoids fork/join overhead and contention with BLAS threads
-    (scipy's expm).  The multi-threaded kernels are exercised in test_gauge_loops.py."""
-    old = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("single_numba_thread")
 
 
 def c_of(g):

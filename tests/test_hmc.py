@@ -11,13 +11,7 @@ from lqcd_core.lattice import Lattice
 from lqcd_core.markov.hmc import HMC
 
 
-@pytest.fixture(autouse=True, scope="module")
-def single_numba_thread():
-    """Tiny lattices: one thread is much faster (no fork/join per kernel, no oversubscription)."""
-    old = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("single_numba_thread")
 
 
 # ---------------------------------------------------------------------------

@@ -1,5 +1,4 @@
 """Tests of the symplectic (nested) integrators: reversibility, order, area preservation."""
-import numba
 import numpy as np
 import pytest
 
@@ -13,14 +12,7 @@ BETA = {"su2": 2.3, "su3": 5.7, "u1": 2.0}
 EXTENTS = {"su2": (4, 4, 4, 4), "su3": (4, 4, 4, 4), "u1": (8, 8)}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def single_numba_thread():
-    """Tiny lattices: one thread is much faster (no fork/join per kernel, no oversubscription).
-    The multi-threaded kernels are exercised in test_gauge_loops.py and test_hmc.py."""
-    old = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("single_numba_thread")
 
 
 def thermalised(group, seed=0, action="wilson"):

@@ -4,7 +4,6 @@ surrogate, the poor one only costs acceptance; the command line trains, freezes 
 surrogates, and a resumed SLHMC chain is bit-identical (docs/slhmc.md)."""
 import csv
 
-import numba
 import numpy as np
 import pytest
 
@@ -21,12 +20,7 @@ from lqcd_core.surrogate import HeavyFermionSurrogate, LoopAction
 from test_fermion_exactness import BETA, EXTENTS, KAPPA, blocked, observables, quenched_reweighted
 
 
-@pytest.fixture(autouse=True, scope="module")
-def single_numba_thread():
-    old = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("single_numba_thread")
 
 
 def run_slhmc(make_surrogate, n_traj, seed, n_therm=30):

@@ -18,13 +18,7 @@ FIELD_IDS = ["u1-2d", "su2-4d", "su3-4d"]
 BETAS = {"u1": 1.3, "su2": 2.3, "su3": 5.7, "su4": 10.0}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def single_numba_thread():
-    """Tiny lattices: one thread is much faster (no fork/join per kernel)."""
-    old = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("single_numba_thread")
 
 
 def rough_field(group, extents, seed, amp=0.5):

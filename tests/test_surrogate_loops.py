@@ -1,7 +1,6 @@
 """Tests of the Wilson-loop surrogate (lqcd_core.surrogate.loops), its path kernels and fits."""
 import json
 
-import numba
 import numpy as np
 import pytest
 
@@ -26,12 +25,7 @@ BETAS = {"u1": 1.3, "su2": 2.3, "su3": 5.7}
 ALL = PK.LOOP_TYPES  # including polyakov_spatial
 
 
-@pytest.fixture(autouse=True, scope="module")
-def single_numba_thread():
-    old = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("single_numba_thread")
 
 
 def hot(group, extents, seed):

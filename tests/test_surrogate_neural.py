@@ -2,7 +2,6 @@
 network), their training (Adam, losses, data loop) and HDF5 storage
 (docs/_draft_slhmc_neural.md)."""
 import h5py
-import numba
 import numpy as np
 import pytest
 
@@ -36,12 +35,7 @@ CASES = {
 RHO = np.array([[0.11, 0.03], [0.07, 0.02]])   # (layer, loop type), non-zero everywhere
 
 
-@pytest.fixture(autouse=True, scope="module")
-def single_numba_thread():
-    old = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("single_numba_thread")
 
 
 def rough_field(extents, group, seed, spread=0.5):
