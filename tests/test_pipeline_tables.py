@@ -87,3 +87,22 @@ def test_thermalisation_warm_up_accepts_then_metropolis_and_tuning_take_over(tmp
     assert (rows["accepted"].iloc[warm:] == 0).any()  # one leapfrog step over tau = 2 is poor
     assert tuning["steps"] > 1
     assert read_checkpoint(tmp_path / "checkpoint.h5").params["steps"] == tuning["steps"]
+
+
+def test_summary_keeps_the_condensate_and_leaves_out_correlator_slices_noise_errors_and_costs():
+    rng = np.random.default_rng(2)
+    traj = pd.DataFrame({"stream": np.repeat([0, 1], 40), "trajectory": np.tile(np.arange(11, 51), 2),
+                         "phase": "prod", "plaquette": rng.normal(0.55, 0.01, 80), "delta_h": 0.1,
+                         "accepted": 1, "seconds": 0.01, "dirac_applications": 500})
+    meas = _meas([0.4], n=8)
+    n = len(meas)
+    for col in ("pbp", "pbp_err", "pion_t00", "rho_t01", "pbp_solver_iterations",
+                "correlators_dirac_applications"):
+        meas[col] = rng.normal(1.0, 0.1, n)
+    rows = summarize(traj, meas, dict(ENS, measure=["plaquette"])).set_index("observable")
+    assert "pbp" in rows.index
+    assert not {"pbp_err", "pion_t00", "rho_t01", "pbp_solver_iterations",
+                "correlators_dirac_applications"} & set(rows.index)
+    # the cost per independent configuration in Dirac applications: 2 tau_int x 500
+    assert rows.loc["plaquette", "dirac_per_traj"] == 500
+    assert rows.loc["plaquette", "dirac_per_indep"] == pytest.approx(2 * rows.loc["plaquette", "tau_int"] * 500)

@@ -189,7 +189,7 @@ def summarize(traj: pd.DataFrame, meas: pd.DataFrame, ens: dict, S: float = 2.0,
     every = int(ens["save_every"])
     mcut = int(np.ceil(cut / every))
     obs_m = [c for c in meas.columns if c not in ("stream", "trajectory", "plaquette")
-             and not _NOT_SUMMARISED.match(c)]
+             and not _NOT_SUMMARISED.search(c)]
     obs_m = [c for c in obs_m if meas[c].nunique() > 1]  # e.g. polyakov_im is 0 for SU(2)
     frames = [t_tab]
     if obs_m:
