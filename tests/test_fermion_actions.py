@@ -212,3 +212,16 @@ def test_hasenbusch_chain_telescopes_to_the_two_flavour_determinant():
             logdet += np.linalg.slogdet(dense_hermitian(t.fermion.bind(field)))[1]
     exact = np.linalg.slogdet(dense_hermitian(Wilson(kappa=0.24).bind(field)))[1]
     assert logdet == pytest.approx(exact, rel=1e-12)
+
+
+def test_every_solve_is_logged_with_iterations_applications_and_residual(caplog):
+    import logging
+    field = rough_field((4, 4), "u1", 44)
+    act = TwoFlavourAction(Wilson(kappa=0.2, even_odd=True))
+    act.refresh(field, np.random.default_rng(0))
+    with caplog.at_level(logging.DEBUG, logger="lqcd_core.solves"):
+        act.value(field)
+        act.force(field)
+    lines = [r.getMessage() for r in caplog.records if r.name == "lqcd_core.solves"]
+    assert len(lines) == 2
+    assert all("iterations" in m and "Dirac applications" in m and "residual" in m for m in lines)

@@ -25,6 +25,7 @@ applications, seconds), the source of the per-trajectory cost columns.
 """
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -61,6 +62,11 @@ class SolverSettings:
     def params(self) -> dict:
         return {"tol_action": self.tol_action, "tol_force": self.tol_force,
                 "maxiter": self.maxiter, "mixed_precision": self.mixed_precision}
+
+
+#: one line per solve (method, iterations, operator applications, residual, time) at DEBUG level;
+#: ``logging.getLogger("lqcd_core.solves").setLevel(logging.DEBUG)`` shows them
+SOLVE_LOG = logging.getLogger("lqcd_core.solves")
 
 
 def new_cost() -> dict:
@@ -108,6 +114,8 @@ class FermionAction(Action):
         self.cost["solves"] += 1
         self.cost["solver_iterations"] += info.iterations
         self.last_solve = info
+        SOLVE_LOG.debug("%s %s: %s, %d Dirac applications", self.name, op.name, info.summary(),
+                        op.applications - a0)
         return x
 
     def _need_phi(self):

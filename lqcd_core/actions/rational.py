@@ -30,7 +30,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .fermion import FermionAction, SolverSettings
+from .fermion import SOLVE_LOG, FermionAction, SolverSettings
 
 
 #: loosest error accepted for the heatbath approximation x^(alpha/2)
@@ -94,6 +94,8 @@ class RationalAction(FermionAction):
         self.cost["solves"] += 1
         self.cost["solver_iterations"] += info.iterations
         self.last_solve = info
+        SOLVE_LOG.debug("%s %s: %s, %d Dirac applications", self.name, op.name, info.summary(),
+                        op.applications - a0)
         y = r.a0 * b
         for a, x in zip(r.residues, xs):
             y = y + a * x
