@@ -1,7 +1,7 @@
 """Dirac operators and CG of lqcd_core (SU(3), D = 4, double precision), one JSON document.
 
-    python bench/bench_dirac.py --out bench/results/dirac.json   # full: 8^4 and 16^4, ~6 min
-    python bench/bench_dirac.py --quick                          # 8^4 only, few repeats
+    python bench/bench_dirac.py --out bench/results/dirac.json   # full: 8^4 and 16^4, ~4 min idle
+    python bench/bench_dirac.py --quick                          # 8^4 only, 1 round, ~1 min
     python bench/bench_dirac.py --report bench/results/dirac.json   # markdown tables
 
 Progress goes to stderr, the JSON to stdout (and to ``--out``).  Measured in one process,
@@ -19,12 +19,15 @@ with 1 thread and all Numba threads (``numba.set_num_threads``), on a hot (rando
   M_hat^dag M_hat, plain and clover; staggered even-odd A), split into the operator and the
   linear algebra (timed inside the solve), plus the fused BLAS kernels alone;
 * trajectories: dynamical HMC (``Chain``) on 8^4 at beta = 5.6 for Wilson-clover nf = 2 and
-  staggered nf = 4: seconds per trajectory, solver seconds, Dirac applications x measured
-  time per application, and their shares;
+  staggered nf = 4 (1 thread unless --traj-threads): seconds per trajectory, solver seconds,
+  Dirac applications x measured time per application, their shares, and the pieces of one
+  fermion force evaluation (bind, hermitian_deriv, log_det_extra_force) timed alone;
 * machine limits of bench/bandwidth.py and the anchors (openQCD, MILC, roofline) with ratios.
 
-The headline of every timing is the best (minimum) of repeats, compilation excluded; medians
-are kept as ``*_median``.  docs/performance.md ("Dirac operators and solvers") explains it.
+The headline of every timing is the best (minimum) of repeats within a round and of the
+rounds spread over the run (``--rounds``; all rounds kept as ``*_rounds``, medians as
+``*_median``), compilation excluded; the machine limits are measured at the start and at the
+end and the better is used.  docs/performance.md ("Dirac operators and solvers") explains it.
 """
 from __future__ import annotations
 
@@ -106,12 +109,13 @@ def counts(clover_block_bytes: float = 2 * 21 * 16) -> dict:
         "wilson_clover_eo_normal": ("wilson_clover_eo", 2, 6),
         "staggered_eo": ("staggered_eo", 1, 1.5),
     }
+    k["cg"] = {}
     for name, (op, napp, ncplx) in cgk.items():
-        k[name] = {"operator": op, "applications": napp,
-                   "linalg_flops": 20 * ncplx, "linalg_bytes": 11 * 16 * ncplx,
-                   "operator_flops": napp * k[op]["flops"], "operator_bytes": napp * k[op]["bytes"]}
-        k[name]["flops"] = k[name]["operator_flops"] + k[name]["linalg_flops"]
-        k[name]["bytes"] = k[name]["operator_bytes"] + k[name]["linalg_bytes"]
+        c = {"operator": op, "applications": napp, "linalg_flops": 20 * ncplx, "linalg_bytes": 11 * 16 * ncplx,
+             "operator_flops": napp * k[op]["flops"], "operator_bytes": napp * k[op]["bytes"]}
+        c["flops"] = c["operator_flops"] + c["linalg_flops"]
+        c["bytes"] = c["operator_bytes"] + c["linalg_bytes"]
+        k["cg"][name] = c
     k["notes"] = (
         "Per full-lattice site, double precision. Flops: standard hopping counts (Wilson 1320 = 8 x "
         "(12 projection + 2 x 66 SU(3) mat-vec + 24 reconstruct/accumulate) - 24; staggered 570 = "
@@ -234,7 +238,7 @@ def add_rates(doc, C) -> None:
         for name, res in cgs.items():
             if not isinstance(res, dict):
                 continue
-            c = C[name]
+            c = C["cg"][name]
             for nt, e in res.items():
                 if not isinstance(e, dict):
                     continue
@@ -380,7 +384,7 @@ def bench_cg(field, reps, nts, C, n_iter, retries) -> dict:
     for name, ferm in ops.items():
         op = ferm.bind(field)
         b = op.gaussian(rng, op.shape)
-        c = C[name]
+        c = C["cg"][name]
         cg_window(op.hermitian, b, 3)                    # compile everything
         pf, apf = op.gaussian(rng, op.shape).reshape(-1), op.gaussian(rng, op.shape).reshape(-1)
         xf, rf = np.zeros_like(pf), op.gaussian(rng, op.shape).reshape(-1)
@@ -419,10 +423,22 @@ def bench_cg(field, reps, nts, C, n_iter, retries) -> dict:
 # --------------------------------------------------------------------------
 # dynamical HMC trajectories: where the time goes
 # --------------------------------------------------------------------------
+#: (fermion block, operator it binds, Omelyan steps per unit trajectory); staggered m = 0.05
+#: needs 20 steps on 8^4 (10 steps: |dH| ~ 1e3, every trajectory rejected)
 TRAJ_SPECS = {
-    "wilson_clover_nf2": ({"type": "wilson", "kappa": 0.13, "csw": 1.0, "nf": 2}, "wilson_clover_eo"),
-    "staggered_nf4": ({"type": "staggered", "mass": 0.05, "nf": 4}, "staggered_eo"),
+    "wilson_clover_nf2": ({"type": "wilson", "kappa": 0.13, "csw": 1.0, "nf": 2}, "wilson_clover_eo", 10),
+    "staggered_nf4": ({"type": "staggered", "mass": 0.05, "nf": 4}, "staggered_eo", 20),
 }
+
+
+def force_components(op, x, reps) -> dict:
+    """Seconds per call of the pieces of one fermion force evaluation on this field:
+    bind, apply, hermitian_deriv (and log_det_extra_force for clover)."""
+    out = {"apply": time_fn(lambda: op.apply(x), reps, 0.02)["best"],
+           "hermitian_deriv": time_fn(lambda: op.hermitian_deriv(x, x), max(2, reps // 2), 0.02)["best"]}
+    if op.log_det_extra() != 0.0:
+        out["log_det_extra_force"] = time_fn(op.log_det_extra_force, max(2, reps // 2), 0.02)["best"]
+    return out
 
 
 def thermalised(L, beta, sweeps) -> GaugeField:
@@ -452,17 +468,19 @@ def bench_trajectories(L, nts, n_warm, n_traj, sweeps, steps, reps) -> dict:
     beta = 5.6
     t0 = time.perf_counter()
     start = thermalised(L, beta, sweeps)
-    out = {"lattice": f"{L}^4", "beta": beta, "steps": steps, "integrator": "omelyan",
+    out = {"lattice": f"{L}^4", "beta": beta, "integrator": "omelyan",
+           "inner_steps": "fermion.inner_steps default (4 gauge steps per fermion step)",
            "start": f"pure-gauge heatbath, {sweeps} x (1 HB + 4 OR) from cold, plaquette "
                     f"{start.plaquette():.4f}",
            "warmup_trajectories": n_warm}
     log(f"trajectories: {L}^4 start field, plaquette {start.plaquette():.4f} "
         f"({time.perf_counter() - t0:.1f} s)")
-    for key, (spec, opname) in TRAJ_SPECS.items():
-        res = {"fermion": spec, "operator": opname}
+    for key, (spec, opname, n_steps) in TRAJ_SPECS.items():
+        n_steps = steps or n_steps
+        res = {"fermion": spec, "operator": opname, "steps": n_steps}
         for nt in nts:
             with threads(nt), OtherLoad() as load:
-                cfg = ChainConfig(group="su3", lattice=(L,) * 4, beta=beta, steps=steps, seed=7,
+                cfg = ChainConfig(group="su3", lattice=(L,) * 4, beta=beta, steps=n_steps, seed=7,
                                   fermion=dict(spec)).validate()
                 chain = Chain(cfg, start.copy(), np.random.default_rng(99))
                 chain.warmup()
@@ -480,10 +498,14 @@ def bench_trajectories(L, nts, n_warm, n_traj, sweeps, steps, reps) -> dict:
                     e["bind_seconds"], e["fermion_seconds"] = acc["bind"], acc["fermion"]
                     entries.append(e)
                 # the time per application of this operator on this field (like for like)
-                op = make_fermion(validate_fermion(dict(spec), 4)).bind(chain.field)
+                ferm = make_fermion(validate_fermion(dict(spec), 4))
+                op = ferm.bind(chain.field)
                 x = op.gaussian(np.random.default_rng(3), op.shape)
                 op.apply(x)
-                t_app = time_fn(lambda: op.apply(x), reps, 0.02)["best"]
+                op.hermitian_deriv(x, x)
+                comp = force_components(op, x, reps)
+                comp["bind"] = time_fn(lambda: ferm.bind(chain.field), max(2, reps // 2), 0.02)["best"]
+                t_app = comp["apply"]
             best = min(entries, key=lambda q: q["seconds"])
             med = lambda k: float(np.median([q[k] for q in entries]))  # noqa: E731
             secs, solver, apps = med("seconds"), med("solver_seconds"), med("dirac_applications")
@@ -504,7 +526,13 @@ def bench_trajectories(L, nts, n_warm, n_traj, sweeps, steps, reps) -> dict:
                  "outside_fermion_share": 1.0 - med("fermion_seconds") / secs,
                  "acceptance": float(np.mean([q["accepted"] for q in entries])),
                  "mean_abs_delta_h": float(np.mean([abs(q["delta_h"]) for q in entries])),
-                 "statistic": "median over the timed trajectories (best also given)"}
+                 "force_evaluations_per_trajectory": 2 * n_steps + 1,
+                 "seconds_per_call": comp,
+                 "per_force_evaluation_seconds": {
+                     "solve": solver / med("solves"),
+                     "outside_solver": (med("fermion_seconds") - solver) / (2 * n_steps + 1)},
+                 "statistic": "median over the timed trajectories (best also given); seconds_per_call: "
+                              "best of repeats on the final field"}
             log(f"  {key} {nt} thr: {secs:.2f} s/traj, solver {100 * r['solver_share']:.0f}%, "
                 f"Dirac {100 * r['dirac_share']:.0f}%, bind {100 * r['bind_share']:.0f}%, "
                 f"{apps:.0f} applications, {r['solver_iterations']:.0f} CG iterations")
@@ -574,7 +602,8 @@ def main(argv=None):
     ap.add_argument("--reps", type=int, default=None, help="timing repeats (quick 3, full 7)")
     ap.add_argument("--cg-iterations", type=int, default=None, help="CG iterations per sample (quick 12, full 40)")
     ap.add_argument("--trajectories", type=int, default=None, help="timed trajectories (quick 1, full 3)")
-    ap.add_argument("--steps", type=int, default=10, help="Omelyan steps per trajectory (10)")
+    ap.add_argument("--steps", type=int, default=None,
+                    help="Omelyan steps per trajectory (default: Wilson 10, staggered 20)")
     ap.add_argument("--traj-threads", default=None,
                     help="thread counts for the trajectories, e.g. 1,2 (default 1: robust on shared cores)")
     ap.add_argument("--skip-trajectories", action="store_true")

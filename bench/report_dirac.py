@@ -81,12 +81,12 @@ def render_markdown(doc: dict) -> str:
                              f"{e['roofline_ns_per_site']:.0f} | {_pct(e['fraction_of_roofline'])} | {_busy(e)} |")
     tr = doc.get("trajectory", {})
     if "skipped" not in tr:
-        L += ["", f"HMC trajectories on {tr['lattice']}, β = {tr['beta']}, Omelyan {tr['steps']} steps "
+        L += ["", f"HMC trajectories on {tr['lattice']}, β = {tr['beta']}, Omelyan, τ = 1 "
               f"(start: {tr['start']}):", "",
-              "| fermion | threads | s/traj. | solver s | CG iter. | Dirac applications | s/application "
+              "| fermion | steps | threads | s/traj. | solver s | CG iter. | Dirac applications | s/application "
               "| solver share | Dirac share (appl. × time) | Dirac share of solver (est.) | fermion outside solver "
               "| bind | outside fermion | acc. | others' CPU |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for name, res in tr.items():
             if not isinstance(res, dict) or "fermion" not in res:
                 continue
@@ -96,13 +96,26 @@ def render_markdown(doc: dict) -> str:
             for nt in nts:
                 e = res.get(nt)
                 if e:
-                    L.append(f"| {label} | {nt} | {e['seconds_per_trajectory']:.2f} | "
+                    L.append(f"| {label} | {res.get('steps', tr.get('steps'))} | {nt} | "
+                             f"{e['seconds_per_trajectory']:.2f} | "
                              f"{e['solver_seconds']:.2f} | {e['solver_iterations']:.0f} | "
                              f"{e['dirac_applications']:.0f} | {1e3 * e['seconds_per_application']:.2f} ms | "
                              f"{_pct(e['solver_share'])} | {_pct(e['dirac_share'])} | "
                              f"{_pct(e.get('dirac_share_of_solver_estimate'))} | "
                              f"{_pct(e['fermion_outside_solver_share'])} | {_pct(e['bind_share'])} | "
                              f"{_pct(e['outside_fermion_share'])} | {e['acceptance']:.2f} | {_busy(e)} |")
+        comp = [(name, nt, e) for name, res in tr.items() if isinstance(res, dict) and "fermion" in res
+                for nt, e in res.items() if isinstance(e, dict) and "seconds_per_call" in e]
+        if comp:
+            L += ["", "| fermion | threads | bind ms | apply ms | hermitian_deriv ms | log_det_extra_force ms "
+                  "| mean solve ms | fermion outside solver per force evaluation ms |",
+                  "|---|---|---|---|---|---|---|---|"]
+            for name, nt, e in comp:
+                c, pf = e["seconds_per_call"], e["per_force_evaluation_seconds"]
+                ms = lambda v: "–" if v is None else f"{1e3 * v:.1f}"  # noqa: E731
+                L.append(f"| {name} | {nt} | {ms(c.get('bind'))} | {ms(c.get('apply'))} | "
+                         f"{ms(c.get('hermitian_deriv'))} | {ms(c.get('log_det_extra_force'))} | "
+                         f"{ms(pf['solve'])} | {ms(pf['outside_solver'])} |")
     L += ["", "| comparison | value |", "|---|---|"]
     for k, v in doc["comparison"].items():
         if k == "ratio_definition":
