@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 from . import _blas
-from .info import (Operator, SolverInfo, as_field, check_maxiter, check_tol, fail, nonfinite_rhs,
+from .info import (Operator, SolverInfo, as_field, check_maxiter, check_tol, fail, nonfinite_rhs, start,
                    true_residual, zero_solution)
 
 _STALLS = 3
@@ -46,15 +46,7 @@ def bicgstab(apply, b, tol=1e-10, maxiter=None, x0=None, callback=None):
     op = Operator(apply, b.shape, b.dtype)
     info = SolverInfo("bicgstab", tol=tol)
     restarts = info.extra.setdefault("restarts", [])
-    if x0 is None:
-        x = np.zeros_like(b)
-        r = b.copy()
-    else:
-        x = np.array(x0, dtype=b.dtype, order="C")
-        if x.shape != b.shape:
-            raise ValueError(f"bicgstab: x0 has shape {x.shape}, b has {b.shape}")
-        r, _ = true_residual(op, b, x)
-        info.matvecs += 1
+    x, r = start(op, b, x0, info)
     xf, rf = x.reshape(-1), r.reshape(-1)
     rr = _blas.norm2(rf)
     info.history.append(math.sqrt(rr) / bnorm)

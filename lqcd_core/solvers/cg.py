@@ -32,7 +32,7 @@ import time
 import numpy as np
 
 from . import _blas
-from .info import (Operator, SolverError, SolverInfo, as_field, check_maxiter, check_tol, fail,
+from .info import (Operator, SolverError, SolverInfo, as_field, check_maxiter, check_tol, fail, start,
                    nonfinite_rhs, true_residual, zero_solution)
 
 #: a restart that does not halve the true residual counts as stalled; this many in a row stop
@@ -143,15 +143,7 @@ def cg(apply, b, tol=1e-10, maxiter=None, x0=None, apply_single=None, inner_tol=
         return zero_solution("cg", b, tol, t0)
     op = Operator(apply, b.shape, b.dtype)
     info = SolverInfo("cg", tol=tol)
-    if x0 is None:
-        x = np.zeros_like(b)
-        r = b.copy()
-    else:
-        x = np.array(x0, dtype=b.dtype, order="C")
-        if x.shape != b.shape:
-            raise ValueError(f"cg: x0 has shape {x.shape}, b has {b.shape}")
-        r, _ = true_residual(op, b, x)
-        info.matvecs += 1
+    x, r = start(op, b, x0, info)
     rr = _blas.norm2(r.reshape(-1))
     info.history.append(math.sqrt(rr) / bnorm)
     if not math.isfinite(rr):

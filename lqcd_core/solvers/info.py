@@ -173,6 +173,18 @@ def true_residual(op: Operator, b: np.ndarray, x: np.ndarray, shift: float = 0.0
     return r, math.sqrt(_blas.norm2(r.reshape(-1)))
 
 
+def start(op: Operator, b: np.ndarray, x0, info: SolverInfo):
+    """Initial guess and residual: x = 0, r = b, or x = x0, r = b - A x0 (one matvec)."""
+    if x0 is None:
+        return np.zeros_like(b), b.copy()
+    x = np.array(x0, dtype=b.dtype, order="C")
+    if x.shape != b.shape:
+        raise ValueError(f"{info.method}: x0 has shape {x.shape}, b has {b.shape}")
+    r, _ = true_residual(op, b, x)
+    info.matvecs += 1
+    return x, r
+
+
 def nonfinite_rhs(method: str, b, tol, t0) -> SolverError:
     """The breakdown error for a right-hand side containing NaN or Inf."""
     info = SolverInfo(method, residual=math.nan, history=[math.nan], tol=float(np.max(tol)),
