@@ -18,7 +18,7 @@ Two micro-benchmarks, each run with 1 thread and with all Numba threads:
 
 Usage::
 
-    python bench/bandwidth.py            # JSON to stdout
+    python bench/bandwidth.py            # JSON to stdout (or: python -m bench.bandwidth)
     python bench/bandwidth.py --quick    # smaller arrays, fewer repeats
 """
 from __future__ import annotations
@@ -27,10 +27,18 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 import numba
 import numpy as np
 from numba import njit, prange
+
+# Run as a script, the cached kernels' environments name the module ``bench.bandwidth`` (the
+# name under which bench_gauge.py / bench_dirac.py / ``python -m`` compiled them), and Numba
+# imports it when it loads them: make the repository root importable, as bench_gauge.py does.
+_HERE = Path(__file__).resolve().parent
+if str(_HERE.parent) not in sys.path:
+    sys.path.insert(0, str(_HERE.parent))
 
 FMA_BLOCK = 128          # doubles per thread in the FMA kernel (16 zmm / 32 ymm registers)
 FMA_STRIDE = 256         # spacing between the threads' blocks (2 KB, no false sharing)

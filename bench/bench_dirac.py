@@ -126,7 +126,8 @@ def counts(clover_block_bytes: float = 2 * 21 * 16) -> dict:
         "output 192 B (48 B) = 2880 B (1584 B) for the hop, + 192 B (48 B) for the diagonal input, "
         f"+ {block:.0f} B for the two clover blocks as the operator stores them (packed Hermitian "
         "2 x 21 complex: 672 B; full complex 6x6: 1152 B; openQCD's 2 x 36 reals: 576 B); "
-        "index and sign tables (Wilson 128 B, staggered 116 B per site) and write-allocate reads are "
+        "index and sign tables (Wilson 64 B: the signs are folded into the per-site links; staggered "
+        "116 B per site) and write-allocate reads are "
         "not counted. Even-odd: the mean of the two half-lattice passes (odd output without, even "
         "output with the diagonal term). CG: operator x applications + 11 vector passes (8 reads, "
         "3 writes) of 20 flops per complex number.")

@@ -33,6 +33,8 @@ triangle row by row; 672 instead of 1152 bytes per site in double precision).
 unrolled with literal mu, so the projections by +-1 and +-i cost additions only);
 ``hop_generic`` serves every other case from the tables (perm, phase) of
 lqcd_core.dirac.gamma.projection_tables.  Both are dtype-generic (complex64 / complex128).
+The operators run D = 4, nc = 3 through ``_wilson_site_kernels.hop_site``, the same arithmetic
+(the helpers below) on per-site link arrays; ``hop_su3`` stays as its reference in the tests.
 """
 import numpy as np
 from numba import njit, prange
@@ -319,6 +321,43 @@ def _store6(out, x, c, v):
     out[x, s + 1, 2] = v[5]
 
 
+@njit(inline="always", cache=True)
+def _finish(out, x, a, coef, dagger, dpsi, blocks, mode):
+    """Store site x of the result from the accumulated hops ``a`` (12-tuple): out = coef a
+    (mode 0), dpsi + coef a (1), B dpsi + coef a (2) or B (coef a) (3); with ``dagger`` the
+    lower chirality gets -coef (gamma5 on the sum)."""
+    c5 = -coef if dagger else coef
+    lo = (coef * a[0], coef * a[1], coef * a[2], coef * a[3], coef * a[4], coef * a[5])
+    hi = (c5 * a[6], c5 * a[7], c5 * a[8], c5 * a[9], c5 * a[10], c5 * a[11])
+    if mode == 0:
+        _store6(out, x, 0, lo)
+        _store6(out, x, 1, hi)
+    elif mode == 1:
+        d = _site6(dpsi, x, 0)
+        _store6(out, x, 0, (d[0] + lo[0], d[1] + lo[1], d[2] + lo[2],
+                            d[3] + lo[3], d[4] + lo[4], d[5] + lo[5]))
+        d = _site6(dpsi, x, 1)
+        _store6(out, x, 1, (d[0] + hi[0], d[1] + hi[1], d[2] + hi[2],
+                            d[3] + hi[3], d[4] + hi[4], d[5] + hi[5]))
+    else:
+        # mode 2: B dpsi + coef acc;  mode 3: B (coef acc)  (one copy of the block products)
+        if mode == 2:
+            v0 = _site6(dpsi, x, 0)
+            v1 = _site6(dpsi, x, 1)
+        else:
+            v0 = lo
+            v1 = hi
+        r0 = _blk6(blocks, x, 0, v0)
+        r1 = _blk6(blocks, x, 1, v1)
+        if mode == 2:
+            r0 = (r0[0] + lo[0], r0[1] + lo[1], r0[2] + lo[2],
+                  r0[3] + lo[3], r0[4] + lo[4], r0[5] + lo[5])
+            r1 = (r1[0] + hi[0], r1[1] + hi[1], r1[2] + hi[2],
+                  r1[3] + hi[3], r1[4] + hi[4], r1[5] + hi[5])
+        _store6(out, x, 0, r0)
+        _store6(out, x, 1, r1)
+
+
 @njit(parallel=True, cache=True)
 def hop_su3(out, psi, u_here, u_there, fwd, bwd, sf, sb, coef, dagger, dpsi, blocks, mode):
     """The hopping kernel for D = 4, nc = 3 (module docstring).  dagger: H^dag = gamma5 H gamma5
@@ -341,36 +380,7 @@ def hop_su3(out, psi, u_here, u_there, fwd, bwd, sf, sb, coef, dagger, dpsi, blo
         a = _dir1(-1, 1, src, u_here, u_there, fwd, bwd, sf, sb, x, a)
         a = _dir2(-1, 1, src, u_here, u_there, fwd, bwd, sf, sb, x, a)
         a = _dir3(-1, 1, src, u_here, u_there, fwd, bwd, sf, sb, x, a)
-        c5 = -coef if dagger else coef
-        lo = (coef * a[0], coef * a[1], coef * a[2], coef * a[3], coef * a[4], coef * a[5])
-        hi = (c5 * a[6], c5 * a[7], c5 * a[8], c5 * a[9], c5 * a[10], c5 * a[11])
-        if mode == 0:
-            _store6(out, x, 0, lo)
-            _store6(out, x, 1, hi)
-        elif mode == 1:
-            d = _site6(dpsi, x, 0)
-            _store6(out, x, 0, (d[0] + lo[0], d[1] + lo[1], d[2] + lo[2],
-                                d[3] + lo[3], d[4] + lo[4], d[5] + lo[5]))
-            d = _site6(dpsi, x, 1)
-            _store6(out, x, 1, (d[0] + hi[0], d[1] + hi[1], d[2] + hi[2],
-                                d[3] + hi[3], d[4] + hi[4], d[5] + hi[5]))
-        else:
-            # mode 2: B dpsi + coef acc;  mode 3: B (coef acc)  (one copy of the block products)
-            if mode == 2:
-                v0 = _site6(dpsi, x, 0)
-                v1 = _site6(dpsi, x, 1)
-            else:
-                v0 = lo
-                v1 = hi
-            r0 = _blk6(blocks, x, 0, v0)
-            r1 = _blk6(blocks, x, 1, v1)
-            if mode == 2:
-                r0 = (r0[0] + lo[0], r0[1] + lo[1], r0[2] + lo[2],
-                      r0[3] + lo[3], r0[4] + lo[4], r0[5] + lo[5])
-                r1 = (r1[0] + hi[0], r1[1] + hi[1], r1[2] + hi[2],
-                      r1[3] + hi[3], r1[4] + hi[4], r1[5] + hi[5])
-            _store6(out, x, 0, r0)
-            _store6(out, x, 1, r1)
+        _finish(out, x, a, coef, dagger, dpsi, blocks, mode)
 
 
 # ---------------------------------------------------------------------------

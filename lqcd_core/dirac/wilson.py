@@ -33,6 +33,7 @@ import numpy as np
 
 from . import _clover_kernels as CK
 from . import _wilson_kernels as K
+from . import _wilson_site_kernels as KS
 from .base import DiracOperator, Fermion, check_dimension
 from .gamma import n_spin, planes, projection_tables, sigma_blocks
 
@@ -178,10 +179,22 @@ class _WilsonBase(DiracOperator):
         return np.zeros(shape, self.dtype)
 
     # -- kernels -------------------------------------------------------------------
-    def _hop(self, out, psi, u_here, u_there, fwd, bwd, sf, sb, coef, dagger, dpsi, blocks, mode):
+    def _hop_links(self, u_here, u_there, bwd, sf, sb):
+        """The links of one hopping pass as its kernel reads them: per-site arrays
+        (``_wilson_site_kernels.site_links``, boundary signs folded in) for D = 4, nc = 3,
+        else the tuple (u_here, u_there, sf, sb) of ``hop_generic``."""
+        real = _real_dtype(self.dtype)
         if self._fast:
-            K.hop_su3(out, psi, u_here, u_there, fwd, bwd, sf, sb, coef, dagger, dpsi, blocks, mode)
+            return KS.site_links(u_here, u_there, bwd, sf, sb, self.dtype)
+        return (np.ascontiguousarray(u_here, dtype=self.dtype),
+                np.ascontiguousarray(u_there, dtype=self.dtype),
+                np.ascontiguousarray(sf, dtype=real), np.ascontiguousarray(sb, dtype=real))
+
+    def _hop(self, out, psi, links, fwd, bwd, coef, dagger, dpsi, blocks, mode):
+        if self._fast:
+            KS.hop_site(out, psi, links, fwd, bwd, coef, dagger, dpsi, blocks, mode)
         else:
+            u_here, u_there, sf, sb = links
             K.hop_generic(out, psi, u_here, u_there, fwd, bwd, sf, sb, coef, dagger, dpsi, blocks,
                           mode, self._perm, self._phase)
         return out
@@ -295,12 +308,12 @@ class _WilsonBase(DiracOperator):
         op.dtype = np.dtype(dtype)
         op.applications = 0
         real = _real_dtype(dtype)
+        cast = lambda a: np.ascontiguousarray(a, dtype=real if np.isrealobj(a) else dtype)  # noqa: E731
         for name in self._CAST:
             arr = getattr(self, name)
             if arr is None:
                 continue
-            target = real if np.isrealobj(arr) else dtype
-            setattr(op, name, np.ascontiguousarray(arr, dtype=target))
+            setattr(op, name, tuple(map(cast, arr)) if isinstance(arr, tuple) else cast(arr))
         return op
 
 
@@ -311,14 +324,12 @@ class WilsonOperator(_WilsonBase):
     """M on the full lattice, fields (V, ns, nc) (module docstring)."""
 
     even_odd = False
-    _CAST = ("_links", "_sf", "_sb", "_blocks")
+    _CAST = ("_links", "_blocks")
 
     def __init__(self, field, kappa, csw=0.0, antiperiodic=True, dtype=np.complex128):
         super().__init__(field, kappa, csw, antiperiodic, dtype)
-        self._links = np.ascontiguousarray(field.links, dtype=self.dtype)
-        real = _real_dtype(self.dtype)
-        self._sf = self._sgn.astype(real)
-        self._sb = self._sgn_b.astype(real)
+        lat = self.lattice
+        self._links = self._hop_links(field.links, field.links, lat.bwd, self._sgn, self._sgn_b)
         self._blocks = (self._kernel_blocks(self._blocks128) if self.clover
                         else self._dummy_blocks())
 
@@ -330,8 +341,8 @@ class WilsonOperator(_WilsonBase):
         x = self._vec(x)
         out = np.empty_like(x)
         lat = self.lattice
-        self._hop(out, x, self._links, self._links, lat.fwd, lat.bwd, self._sf, self._sb,
-                  -self.kappa, dagger, x, self._blocks, 2 if self.clover else 1)
+        self._hop(out, x, self._links, lat.fwd, lat.bwd, -self.kappa, dagger, x, self._blocks,
+                  2 if self.clover else 1)
         self.applications += 1
         return out
 
@@ -368,8 +379,7 @@ class WilsonEOOperator(_WilsonBase):
     |det M| = exp(log_det_extra()) |det M_hat|."""
 
     even_odd = True
-    _CAST = ("_u_e", "_u_o", "_sf_e", "_sb_e", "_sf_o", "_sb_o", "_b_ee", "_binv_oo",
-             "_binv_oo_full")
+    _CAST = ("_links_o", "_links_e", "_b_ee", "_binv_oo", "_binv_oo_full")
 
     def __init__(self, field, kappa, csw=0.0, antiperiodic=True, dtype=np.complex128):
         super().__init__(field, kappa, csw, antiperiodic, dtype)
@@ -378,19 +388,16 @@ class WilsonEOOperator(_WilsonBase):
         pos = np.empty(lat.volume, np.int64)
         pos[ev] = np.arange(len(ev))
         pos[od] = np.arange(len(od))
-        real = _real_dtype(self.dtype)
         self._even, self._odd = ev, od
         # tables of the hops *to* even (e) and *to* odd (o) sites
         self._fwd_e = np.ascontiguousarray(pos[lat.fwd[:, ev]])
         self._bwd_e = np.ascontiguousarray(pos[lat.bwd[:, ev]])
         self._fwd_o = np.ascontiguousarray(pos[lat.fwd[:, od]])
         self._bwd_o = np.ascontiguousarray(pos[lat.bwd[:, od]])
-        self._sf_e = np.ascontiguousarray(self._sgn[:, ev], dtype=real)
-        self._sb_e = np.ascontiguousarray(self._sgn_b[:, ev], dtype=real)
-        self._sf_o = np.ascontiguousarray(self._sgn[:, od], dtype=real)
-        self._sb_o = np.ascontiguousarray(self._sgn_b[:, od], dtype=real)
-        self._u_e = np.ascontiguousarray(field.links[:, ev], dtype=self.dtype)
-        self._u_o = np.ascontiguousarray(field.links[:, od], dtype=self.dtype)
+        u_e, u_o = field.links[:, ev], field.links[:, od]
+        # the links of the hops to odd (o) and to even (e) sites, as the kernels read them
+        self._links_o = self._hop_links(u_o, u_e, self._bwd_o, self._sgn[:, od], self._sgn_b[:, od])
+        self._links_e = self._hop_links(u_e, u_o, self._bwd_e, self._sgn[:, ev], self._sgn_b[:, ev])
         if self.clover:
             b = self._blocks128
             self._b_ee128 = np.ascontiguousarray(b[ev])
@@ -412,14 +419,14 @@ class WilsonEOOperator(_WilsonBase):
     # -- hops between the parities ----------------------------------------------------
     def _hop_to_odd(self, xe, coef, dagger, dpsi=None, mode=0):
         out = np.empty(self.shape, self.dtype)
-        self._hop(out, xe, self._u_o, self._u_e, self._fwd_o, self._bwd_o, self._sf_o,
-                  self._sb_o, coef, dagger, xe if dpsi is None else dpsi, self._binv_oo, mode)
+        self._hop(out, xe, self._links_o, self._fwd_o, self._bwd_o, coef, dagger,
+                  xe if dpsi is None else dpsi, self._binv_oo, mode)
         return out
 
     def _hop_to_even(self, xo, coef, dagger, dpsi=None, mode=0):
         out = np.empty(self.shape, self.dtype)
-        self._hop(out, xo, self._u_e, self._u_o, self._fwd_e, self._bwd_e, self._sf_e,
-                  self._sb_e, coef, dagger, xo if dpsi is None else dpsi, self._b_ee, mode)
+        self._hop(out, xo, self._links_e, self._fwd_e, self._bwd_e, coef, dagger,
+                  xo if dpsi is None else dpsi, self._b_ee, mode)
         return out
 
     def _oo_inv_hop(self, xe, coef, dagger):
