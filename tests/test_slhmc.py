@@ -78,7 +78,7 @@ def _rows(path):
         return list(csv.DictReader(fh))
 
 
-@pytest.mark.parametrize("kind", ["loops", "heavy", "neural"])
+@pytest.mark.parametrize("kind", ["loops", "heavy", "neural", "truncated"])
 def test_train_surrogate_then_resumed_slhmc_chain_is_bit_identical(tmp_path, kind):
     base = ["--group", "u1", "--lattice", "4,4", "--beta", "2.0", "--progress", "none"]
     ferm = ["--fermion", "wilson", "--kappa", "0.2"]

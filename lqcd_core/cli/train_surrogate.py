@@ -8,21 +8,30 @@ from pathlib import Path
 from .errors import UsageError
 from .fermion_args import add_fermion_arguments, fermion_block
 
+# lqcd_core.surrogate.stage.KINDS and DEFAULT_ITERATIONS, without importing the surrogate
+# package (and Numba) when the command-line parser is built
+KINDS = ("loops", "heavy", "neural", "truncated")
+DEFAULT_ITERATIONS = 8
+
 
 def add_parser(sub):
     p = sub.add_parser(
         "train-surrogate", help="train an SLHMC surrogate action on configurations",
         description="Fit or train a surrogate (loops: Wilson-loop action by force matching or "
                     "log-det fit; heavy: heavier-quark action; neural: heavier quark on trainable "
-                    "stout layers, Adam) on configurations of the true theory; docs/slhmc.md.")
-    p.add_argument("--kind", required=True, choices=["loops", "heavy", "neural"])
+                    "stout layers, Adam; truncated: force from --iterations CG iterations, nothing "
+                    "to train) on configurations of the true theory; docs/slhmc.md.")
+    p.add_argument("--kind", required=True, choices=list(KINDS))
     p.add_argument("--configs", nargs="+", required=True,
                    help="configuration files, or run directories (their configs/ are used)")
     p.add_argument("--beta", type=float, default=None,
                    help="gauge coupling (default: from the configurations' chain parameters)")
     add_fermion_arguments(p)
     p.add_argument("--heavy", type=float, default=None,
-                   help="heavier quark of the heavy/neural surrogates: kappa (wilson) or mass (staggered)")
+                   help="heavier quark of the heavy/neural surrogates (required) and of truncated "
+                        "(optional, default the true quark): kappa (wilson) or mass (staggered)")
+    p.add_argument("--iterations", type=int, default=None, metavar="K",
+                   help=f"truncated: CG iterations of the force (default {DEFAULT_ITERATIONS})")
     p.add_argument("--layers", type=int, default=2, help="stout layers of the neural surrogate")
     p.add_argument("--rect", action="store_true", help="rectangle staples in the stout layers too")
     p.add_argument("--epochs", type=int, default=20)
@@ -63,6 +72,11 @@ def run(args) -> int:
     out = Path(args.out)
     if out.exists() and not args.overwrite:
         raise UsageError(f"{out} exists; pass --overwrite to replace it")
+    if args.iterations is not None and args.kind != "truncated":
+        raise UsageError(f"--iterations applies to --kind truncated, not {args.kind}")
+    iterations = DEFAULT_ITERATIONS if args.iterations is None else args.iterations
+    if iterations < 1:
+        raise UsageError(f"--iterations must be >= 1, got {iterations}")
     spec = fermion_block(args)
     if spec is None:
         raise UsageError("give the true quark with --fermion (e.g. --fermion wilson --kappa 0.24)")
@@ -80,7 +94,8 @@ def run(args) -> int:
         terms = tuple(args.terms.split(",")) if args.terms else None
         model, summary, result = train_surrogate(
             args.kind, fields, spec, beta, heavy=args.heavy, layers=args.layers, rect=args.rect,
-            epochs=args.epochs, lr=args.lr, fit=args.fit, terms=terms, seed=args.seed)
+            epochs=args.epochs, lr=args.lr, fit=args.fit, terms=terms, seed=args.seed,
+            iterations=iterations)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     summary.update({"beta": beta, "fermion": spec})
@@ -91,6 +106,9 @@ def run(args) -> int:
         msg = f"{out}: {args.kind} surrogate from {len(fields)} configurations, theta = {summary['theta']}"
         if "after" in summary:
             msg += f", RMS(dS_f - dS_eff) {summary['before']['rms']:.4g} -> {summary['after']['rms']:.4g}"
+        if "iterations" in summary:
+            quark = "the true quark" if summary["heavy"] is None else f"heavy {summary['heavy']:g}"
+            msg += f", k = {summary['iterations']} CG iterations at {quark} (nothing to train)"
         if "fit" in summary:
             msg += f", validation R^2 {summary['fit']['validation_r2']:.3f}"
         print(msg)

@@ -170,7 +170,7 @@ class Chain:
         self.fermion_actions = fermion_actions(config.fermion, probe_field=field)
         source = self.fermion_actions[0] if len(self.fermion_actions) == 1 else None
         inner = getattr(source, "action", source)
-        if config.surrogate["kind"] in ("heavy", "neural") and not isinstance(inner, TwoFlavourAction):
+        if config.surrogate["kind"] in ("heavy", "neural", "truncated") and not isinstance(inner, TwoFlavourAction):
             raise ValueError(f"the {config.surrogate['kind']} surrogate shares the pseudofermion field "
                              "of a single two-flavour action; it cannot be used with Hasenbusch "
                              "terms, rooted (RHMC) or 2+1 flavours (use a loops surrogate)")

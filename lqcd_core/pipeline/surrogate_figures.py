@@ -11,10 +11,13 @@ configurations of all streams with :func:`lqcd_core.surrogate.stage.train_surrog
 * ``training.csv``   the training record (:func:`training_table`): per epoch ``train_loss`` and
                      ``val_loss`` (neural); the fit's ``quantity, value`` rows (loops: one
                      coefficient per term, rms, r2, validation_rms, validation_r2, offset, ...);
-                     the residual RMS of Delta S_f - Delta S_eff ``before``/``after`` (heavy),
+                     the residual RMS of Delta S_f - Delta S_eff ``before``/``after`` (heavy);
+                     the ``quantity, value`` rows of the operator (truncated: iterations, kappa
+                     or mass, true_quark, a; nothing is trained, no curve),
 * ``summary.json``   the summary of ``train_surrogate`` plus the configurations and settings.
 
-:func:`training_figure` draws the training curve (rule plot_surrogate_training).
+:func:`training_figure` draws the training curve (rule plot_surrogate_training); for truncated,
+which has none, a panel with the parameters of the frozen force.
 """
 from __future__ import annotations
 
@@ -62,7 +65,7 @@ def train_stage(ens: dict, block0_dirs, model_path, table_path, summary_path) ->
     from ..actions.fermion_spec import validate_fermion
     from ..io import read_checkpoint, read_config
     from ..surrogate.io import save_model
-    from ..surrogate.stage import train_surrogate
+    from ..surrogate.stage import DEFAULT_ITERATIONS, train_surrogate
     block0_dirs = [Path(d) for d in block0_dirs]
     sur = ens["surrogate"]
     files = training_files(ens, block0_dirs)
@@ -80,7 +83,7 @@ def train_stage(ens: dict, block0_dirs, model_path, table_path, summary_path) ->
         epochs=int(sur.get("epochs", 20)), lr=float(sur.get("lr", 0.02)),
         fit=sur.get("fit", "forces"), terms=terms, steps=steps,
         inner_steps=int(fermion["inner_steps"]), seed=int(ens["seed"]),
-        n_phi=int(sur.get("n_phi", 8)))
+        n_phi=int(sur.get("n_phi", 8)), iterations=int(sur.get("iterations", DEFAULT_ITERATIONS)))
     summary.update({"beta": float(ens["beta"]), "fermion": fermion, "surrogate": dict(sur),
                     "seed": int(ens["seed"]), "steps": steps,
                     "configs": [str(p) for p in files]})
@@ -121,6 +124,14 @@ def training_table(summary: dict, result=None) -> pd.DataFrame:
                  for k in ("offset", "rms", "r2", "validation_rms", "validation_r2", "n_train",
                            "n_validation", "ridge")]
         return pd.DataFrame(rows, columns=["quantity", "value"])
+    if kind == "truncated":
+        op = summary["operator"]
+        quark = "kappa" if op["type"] == "wilson" and op.get("kappa") is not None else "mass"
+        rows = [{"quantity": "iterations", "value": float(summary["iterations"])},
+                {"quantity": quark, "value": float(op[quark])},
+                {"quantity": "true_quark", "value": float(summary.get("heavy") is None)},
+                {"quantity": "a", "value": float(summary["theta"][0])}]
+        return pd.DataFrame(rows, columns=["quantity", "value"])
     rows = [{"stage": s, **{k: summary[s][k] for k in ("rms", "mean", "std", "n")}}
             for s in ("before", "after")]
     return pd.DataFrame(rows, columns=["stage", "rms", "mean", "std", "n"])
@@ -129,7 +140,8 @@ def training_table(summary: dict, result=None) -> pd.DataFrame:
 def training_figure(table: pd.DataFrame, summary: dict, path, title: str | None = None) -> Path:
     """The training curve: train and validation loss per epoch (neural, best epoch marked); the
     fitted coefficients and R^2 on the training and held-out configurations (loops); the RMS
-    of Delta S_f - Delta S_eff over the MD partner pairs before and after (heavy)."""
+    of Delta S_f - Delta S_eff over the MD partner pairs before and after (heavy); the
+    parameters of the frozen force (truncated: nothing trained, no curve)."""
     from ..plots._common import check_path, new_figure, save
     path = check_path(path)
     kind = summary["kind"]
@@ -181,6 +193,23 @@ def training_figure(table: pd.DataFrame, summary: dict, path, title: str | None 
         fit = (summary.get("fit") or {}).get("method", "")
         b.set_title(f"{fit} fit: explained fraction".strip(), fontsize="medium")
         fig.suptitle(f"{head}: fit on {summary.get('n_configs', '?')} configurations")
+        return save(fig, path)
+    if kind == "truncated":
+        vals = dict(zip(table["quantity"], table["value"].astype(float)))
+        quark = "kappa" if "kappa" in vals else "mass"
+        where = "the true quark" if vals.get("true_quark", 1.0) else "a heavier quark"
+        shared = (" (the Metropolis solves continue these iterations)"
+                  if summary.get("shares_solves") else "")
+        fig, ax = new_figure(figsize=(7.0, 2.2))
+        a = ax[0, 0]
+        a.axis("off")
+        a.text(0.0, 0.5,
+               f"force from k = {int(vals['iterations'])} CG iterations from zero\n"
+               f"at {where}, {quark} = {vals[quark]:g}{shared};  a = {vals.get('a', 1.0):g}\n"
+               "nothing trained (not a gradient; the Metropolis test keeps the chain exact):\n"
+               "see the Delta H plot and the acceptance of the summary",
+               va="center", ha="left", fontsize="medium", transform=a.transAxes)
+        a.set_title(f"{head}: frozen truncated-CG force (no training curve)")
         return save(fig, path)
     fig, ax = new_figure()
     a = ax[0, 0]

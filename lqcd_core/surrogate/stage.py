@@ -11,7 +11,13 @@ of an HMC stream) and returns the trained, frozen model with a summary:
 * ``heavy``:  the fermion action at a heavier mass (``heavy`` = kappa or mass), nothing to
   train;
 * ``neural``: the heavier-mass action on trainable stout layers, trained with Adam on the
-  pair loss (Delta S_f - Delta S_eff)^2 over one surrogate MD trajectory per sample.
+  pair loss (Delta S_f - Delta S_eff)^2 over one surrogate MD trajectory per sample;
+* ``truncated``: the pseudofermion force from ``iterations`` CG iterations from zero at the
+  true quark (``heavy=None``, the default; the SLHMC update then shares the Metropolis solves
+  with it) or at a heavier one (``heavy`` = kappa or mass); nothing to train, the
+  configurations are not used beyond building the true action.  Its force is not a gradient,
+  so the residual Delta S_f - Delta S_eff of the heavy/neural summaries (no acceptance
+  estimate here) is not computed: the summary records the operator and k.
 """
 from __future__ import annotations
 
@@ -19,7 +25,10 @@ import time
 
 import numpy as np
 
-KINDS = ("loops", "heavy", "neural")
+KINDS = ("loops", "heavy", "neural", "truncated")
+
+#: CG iterations of the truncated surrogate's force unless given (the benchmark's k = 8)
+DEFAULT_ITERATIONS = 8
 
 
 def _true_action(fermion: dict, field):
@@ -51,11 +60,13 @@ def _heavy_fermion(fermion: dict, heavy):
 def train_surrogate(kind: str, fields, fermion: dict, beta: float, *, heavy=None, layers: int = 2,
                     rect: bool = False, epochs: int = 20, lr: float = 0.02, fit: str = "forces",
                     terms=None, ridge: float = 0.0, validation: float = 0.25, steps: int = 4,
-                    inner_steps: int = 4, seed: int = 0, n_phi: int = 8):
+                    inner_steps: int = 4, seed: int = 0, n_phi: int = 8,
+                    iterations: int = DEFAULT_ITERATIONS):
     """Train a surrogate of ``kind`` on ``fields``; returns (model, summary dict, TrainingResult|None).
 
     ``fermion`` is a validated fermion block; ``beta`` the gauge coupling (Wilson action) used
-    for the MD partner trajectories of the neural training.
+    for the MD partner trajectories of the neural training.  ``iterations`` (truncated only) is
+    k, the CG iterations of the force; ``heavy`` is optional there (None = the true quark).
     """
     from ..actions import GaugeAction
     from ..integrators import Integrator
@@ -63,12 +74,15 @@ def train_surrogate(kind: str, fields, fermion: dict, beta: float, *, heavy=None
     from .heavy import HeavyFermionSurrogate
     from .loops import LoopAction
     from .neural import StoutNetworkSurrogate
+    from .truncated import TruncatedFermionSurrogate
     from .training import make_samples, md_partner, residual_stats, train
     if kind not in KINDS:
         raise ValueError(f"surrogate kind must be one of {', '.join(KINDS)}, got {kind!r}")
     fields = list(fields)
-    if len(fields) < 4:
-        raise ValueError(f"training needs at least 4 configurations, got {len(fields)}")
+    # truncated trains nothing: one configuration (the lattice of the true action) is enough
+    needed = 1 if kind == "truncated" else 4
+    if len(fields) < needed:
+        raise ValueError(f"training needs at least {needed} configuration(s), got {len(fields)}")
     rng = np.random.default_rng(seed)
     t0 = time.perf_counter()
     true = _true_action(fermion, fields[0])
@@ -89,6 +103,20 @@ def train_surrogate(kind: str, fields, fermion: dict, beta: float, *, heavy=None
             raise ValueError(f"fit must be 'forces' or 'logdet', got {fit!r}")
         res.apply(model)
         summary["fit"] = res.as_dict()
+    elif kind == "truncated":
+        from ..actions.fermion_spec import make_fermion
+        from .heavy import fermion_config
+        if isinstance(iterations, bool) or not float(iterations).is_integer() or iterations < 1:
+            raise ValueError(f"iterations (CG iterations of the truncated force) must be an "
+                             f"integer >= 1, got {iterations!r}")
+        inner = getattr(true, "action", true)
+        op_fermion = make_fermion(fermion) if heavy is None else _heavy_fermion(fermion, heavy)
+        model = TruncatedFermionSurrogate(op_fermion, source=true, iterations=iterations,
+                                          solver=inner.solver)
+        summary.update({"iterations": model.iterations,
+                        "heavy": None if heavy is None else float(heavy),
+                        "operator": fermion_config(model.fermion),
+                        "shares_solves": bool(model.shares_operator(inner))})
     else:
         heavy_f = _heavy_fermion(fermion, heavy)
         if kind == "heavy":
