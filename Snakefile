@@ -17,6 +17,7 @@ include: "workflow/rules/generate.smk"
 include: "workflow/rules/surrogate.smk"
 include: "workflow/rules/measure.smk"
 include: "workflow/rules/analyse.smk"
+include: "workflow/rules/target.smk"
 include: "workflow/rules/report.smk"
 
 
@@ -24,3 +25,11 @@ rule all:
     input:
         all_outputs(),
     default_target: True
+
+
+onsuccess:
+    # precision-driven ensembles: why each one stopped (docs/adaptive.md)
+    for _ens in ENSEMBLES:
+        _status = Path(f"{RESULTS}/{_ens}/target.json")
+        if ENSEMBLES[_ens].get("target") and _status.is_file():
+            print(status_line(_ens, json.loads(_status.read_text())))

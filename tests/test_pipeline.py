@@ -7,16 +7,14 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from smk_helpers import ROOT, planned_jobs, smk, write_config
+
 pytestmark = pytest.mark.skipif(shutil.which("snakemake") is None, reason="snakemake is not installed")
 
 TINY = {
@@ -31,37 +29,6 @@ TINY = {
                   "flow": {"every": 2, "eps": 0.1, "tmax": 3.0}},
     },
 }
-
-
-def write_config(d: Path, cfg: dict) -> Path:
-    p = d / "config.yaml"
-    p.write_text(yaml.safe_dump(cfg))
-    return p
-
-
-def smk(d: Path, *args, check=True, timeout=600):
-    cmd = ["snakemake", "-s", str(ROOT / "Snakefile"), "--directory", str(d), "--configfile",
-           str(d / "config.yaml"), "--profile", str(ROOT / "profiles" / "default"), "--cores", "2",
-           *args]
-    res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    if check and res.returncode != 0:
-        raise AssertionError(f"snakemake failed ({res.returncode}):\n{res.stdout[-3000:]}\n{res.stderr[-5000:]}")
-    return res
-
-
-def planned_jobs(d: Path) -> dict:
-    """{rule: count} of what a dry run would execute."""
-    res = smk(d, "-n")
-    text = res.stdout + res.stderr
-    counts = {}
-    if "Nothing to be done" in text:
-        return counts
-    stats = text.split("Job stats:", 1)[1].split("\n\n", 1)[0] if "Job stats:" in text else ""
-    for line in stats.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[1].isdigit() and parts[0] not in ("total", "job"):
-            counts[parts[0]] = int(parts[1])
-    return counts
 
 
 @pytest.fixture(scope="module")

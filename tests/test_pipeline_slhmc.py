@@ -6,7 +6,6 @@ end-to-end Snakemake run of a tiny 2D U(1) ensemble with two Wilson flavours.
 import json
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +20,7 @@ from lqcd_core.pipeline.ensemble import (EnsembleError, chain_config, training_s
 from lqcd_core.pipeline.stages import run_block, thermalize
 from lqcd_core.pipeline.surrogate_figures import train_stage, training_figure
 from lqcd_core.surrogate.io import read_model_file
+from smk_helpers import smk
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -110,16 +110,6 @@ def test_validate_ensemble_alone_names_the_surrogate_key():
 # ---------------------------------------------------------------------------
 # the DAG
 # ---------------------------------------------------------------------------
-def smk(d: Path, *args, check=True, timeout=600):
-    cmd = ["snakemake", "-s", str(ROOT / "Snakefile"), "--directory", str(d), "--configfile",
-           str(d / "config.yaml"), "--profile", str(ROOT / "profiles" / "default"), "--cores", "2",
-           *args]
-    res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    if check and res.returncode != 0:
-        raise AssertionError(f"snakemake failed ({res.returncode}):\n{res.stdout[-3000:]}\n{res.stderr[-5000:]}")
-    return res
-
-
 def job_counts(text: str) -> dict:
     if "Job stats:" not in text:
         return {}

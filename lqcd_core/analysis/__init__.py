@@ -3,6 +3,7 @@ jackknife, thermalization cut and figures of merit.
 
 See ``docs/analysis.md`` for the formulas and conventions.
 """
+from .agreement import AgreementResult, agreement_test
 from .autocorrelation import autocovariance, rho_error
 from .correlators import effective_mass, effective_mass_table
 from .gamma import GammaResult, gamma_method, split_replicas
@@ -11,6 +12,7 @@ from .merit import MERIT_COLUMNS, compare_ensembles, figures_of_merit, format_ta
 from .thermalization import mser_statistic, thermalization_cut
 
 __all__ = [
+    "AgreementResult", "agreement_test",
     "effective_mass", "effective_mass_table",
     "GammaResult",
     "JackknifeResult",

@@ -43,7 +43,7 @@ PHYSICS_KEYS = ("group", "lattice", "beta", "action", "algorithm", "integrator",
 OPTIONAL_PHYSICS_KEYS = ("surrogate",)
 
 #: surrogate kinds of SLHMC (lqcd_core.surrogate.stage.KINDS)
-SURROGATE_KINDS = ("loops", "heavy", "neural")
+SURROGATE_KINDS = ("loops", "heavy", "neural", "truncated")
 
 #: training needs at least this many configurations (lqcd_core.surrogate.stage.train_surrogate)
 MIN_TRAINING_CONFIGS = 4
@@ -68,6 +68,11 @@ def validate_ensemble(name: str, ens: dict) -> dict:
         raise EnsembleError(f"{where}: {exc}".replace("--", "")) from None
     _check_surrogate(where, ens, cfg)
     _check_fermion_measure(where, ens)
+    from .target import validate_target
+    try:
+        validate_target(where, ens)
+    except ValueError as exc:
+        raise EnsembleError(str(exc)) from None
     return ens
 
 
@@ -77,7 +82,12 @@ def is_slhmc(ens: dict) -> bool:
 
 def _check_surrogate(where: str, ens: dict, cfg: ChainConfig) -> None:
     """SLHMC needs dynamical fermions of a single two-flavour pseudofermion action, a surrogate
-    block (kind; heavy for heavy/neural) and enough training configurations."""
+    block (kind; heavy for heavy/neural, optional for truncated; iterations >= 1 for truncated)
+    and enough training configurations.
+
+    A truncated block gets ``iterations`` filled in here (default 8), not by the schema: a
+    schema default would enter the surrogate block of every kind, changing the physics record
+    (params.json, the rules' params) of existing heavy/loops/neural ensembles."""
     sur = ens.get("surrogate")
     if not is_slhmc(ens):
         if sur is not None:
@@ -101,7 +111,15 @@ def _check_surrogate(where: str, ens: dict, cfg: ChainConfig) -> None:
             f"{where}.fermion: the surrogate is trained against a single two-flavour pseudofermion "
             f"action (wilson nf 2 without hasenbusch, staggered nf 4 with even_odd), not "
             f"{f['type']} nf {f['nf']}" + (" with hasenbusch" if f["hasenbusch"] else ""))
-    if kind in ("heavy", "neural"):
+    if kind == "truncated":
+        from ..surrogate.stage import DEFAULT_ITERATIONS
+        k = sur.setdefault("iterations", DEFAULT_ITERATIONS)
+        if (isinstance(k, bool) or not isinstance(k, (int, float)) or not math.isfinite(k)
+                or k != int(k) or k < 1):
+            raise EnsembleError(f"{where}.surrogate.iterations: the CG iterations of the truncated "
+                                f"force must be an integer >= 1, got {k!r}")
+        sur["iterations"] = int(k)
+    if kind in ("heavy", "neural") or (kind == "truncated" and sur.get("heavy") is not None):
         heavy = sur.get("heavy")
         if heavy is None:
             raise EnsembleError(f"{where}.surrogate.heavy: the {kind} surrogate needs the heavier quark "

@@ -33,6 +33,17 @@ SUMMARY_COLUMNS = ["observable", "source", "mean", "error", "tau_int", "dtau_int
                    "cost_per_indep_seconds", "dirac_per_traj", "dirac_per_indep", "therm_cut"]
 
 
+def by_stream(paths) -> dict:
+    """{stream: [paths in the given order]} from paths containing ``/s<stream>/``."""
+    out: dict = {}
+    for p in paths:
+        m = re.search(r"/s(\d+)/", str(p))
+        if m is None:
+            raise ValueError(f"{p}: no /s<stream>/ component in the path")
+        out.setdefault(int(m.group(1)), []).append(p)
+    return out
+
+
 def concat_trajectories(paths_by_stream: dict) -> pd.DataFrame:
     """{stream: [csv paths of block0, block1, ...]} -> one table with a ``stream`` column."""
     frames = []

@@ -106,3 +106,49 @@ rule correlators:
         "../envs/lqcd.yaml"
     script:
         "../scripts/correlators.py"
+
+
+rule compare_algorithms:
+    input:
+        lambda wc: [f"{RESULTS}/{e}/summary.csv" for e in COMPARISON_GROUPS[wc.group]],
+    output:
+        table=report(f"{RESULTS}/comparison/{{group}}.csv", caption="../report/agreement.rst",
+                     category="comparison", subcategory="{group}"),
+        plot=report(f"{RESULTS}/comparison/{{group}}.png", caption="../report/agreement.rst",
+                    category="comparison", subcategory="{group}"),
+    params:
+        ensembles=lambda wc: COMPARISON_GROUPS[wc.group],
+        labels=lambda wc: {e: algorithm_label(ENSEMBLES[e]) for e in COMPARISON_GROUPS[wc.group]},
+        alpha=config["analysis"]["agreement_alpha"],
+    wildcard_constraints:
+        group="|".join(map(re.escape, COMPARISON_GROUPS)) if COMPARISON_GROUPS else "NONE",
+    log:
+        f"{RESULTS}/logs/compare_{{group}}.log",
+    threads: 1
+    resources:
+        mem_mb=RES["analyse"]["mem_mb"],
+        runtime=RES["analyse"]["runtime"],
+    conda:
+        "../envs/lqcd.yaml"
+    script:
+        "../scripts/compare_algorithms.py"
+
+
+rule ensemble_comparison:
+    input:
+        lambda wc: f"{RESULTS}/comparison/{group_of(wc.ens)}.csv",
+    output:
+        report(f"{RESULTS}/{{ens}}/plots/comparison.png", caption="../report/agreement.rst",
+               category="{ens}", subcategory="comparison"),
+    params:
+        title=lambda wc: f"{wc.ens} among {group_of(wc.ens)}",
+    log:
+        f"{RESULTS}/logs/{{ens}}/plots_comparison.log",
+    threads: 1
+    resources:
+        mem_mb=RES["analyse"]["mem_mb"],
+        runtime=RES["analyse"]["runtime"],
+    conda:
+        "../envs/lqcd.yaml"
+    script:
+        "../scripts/ensemble_comparison.py"
