@@ -130,51 +130,48 @@ def comparison_table(summaries: dict, labels: dict, alpha: float = 0.01) -> pd.D
 
 
 def comparison_figure(table: pd.DataFrame, path, title: str = "") -> None:
-    """Panels: pulls with the p-value per observable; τ_int; acceptance; wall seconds per
-    independent configuration; Dirac applications per independent configuration (with fermions)."""
+    """One row of panels sharing the observables (horizontal bars, one colour per ensemble, the
+    acceptance in the legend): the pull with each observable's p-value; τ_int; wall seconds
+    per independent configuration; Dirac applications per independent configuration (only
+    with fermions)."""
     from ..plots._common import check_path, new_figure, save
     path = check_path(path)
     obs = list(dict.fromkeys(table["observable"]))
     ens = list(dict.fromkeys(table["ensemble"]))
-    x = np.arange(len(obs))
-    width = 0.8 / len(ens)
-    fig, axes = new_figure(2, 3, figsize=(16.0, 7.5))
-    ax_pull, ax_tau, ax_acc, ax_sec, ax_dirac, ax_none = axes.ravel()
-    dirac = table["dirac_per_indep"].notna().any()
+    dirac = bool(table["dirac_per_indep"].notna().any())
+    n_panels = 4 if dirac else 3
+    y = np.arange(len(obs))[::-1]
+    height = 0.8 / len(ens)
+    fig, axes = new_figure(1, n_panels, figsize=(4.2 * n_panels, 2.4 + 0.32 * len(obs) * max(1, len(ens) / 2)),
+                           sharey=True)
+    axes = axes.ravel()
+    cols = [("pull", "pull (x_i - weighted mean) / sigma", False),
+            ("tau_int", "tau_int (trajectories)", False),
+            ("cost_per_indep_seconds", "wall s / independent config", True)]
+    if dirac:
+        cols.append(("dirac_per_indep", "Dirac applications / independent config", True))
     for i, e in enumerate(ens):
         sub = table[table["ensemble"] == e].set_index("observable").reindex(obs)
-        lab = f"{e} ({sub['algorithm'].dropna().iloc[0]})"
-        off = x - 0.4 + (i + 0.5) * width
-        ax_pull.bar(off, sub["pull"], width, label=lab)
-        ax_tau.bar(off, sub["tau_int"], width, yerr=sub["dtau_int"], label=lab)
-        ax_sec.bar(off, sub["cost_per_indep_seconds"], width, label=lab)
-        if dirac:
-            ax_dirac.bar(off, sub["dirac_per_indep"], width, label=lab)
-        ax_acc.bar([i], [sub["acceptance"].iloc[0]], 0.6, label=lab)
+        acc = sub["acceptance"].iloc[0]
+        lab = f"{e} ({sub['algorithm'].dropna().iloc[0]}" + (f", acc. {acc:.2f})" if np.isfinite(acc) else ")")
+        off = y + 0.4 - (i + 0.5) * height
+        for ax, (col, _, _) in zip(axes, cols):
+            xerr = sub["dtau_int"] if col == "tau_int" else None
+            ax.barh(off, sub[col], height, xerr=xerr, label=lab)
+    first = table.drop_duplicates("observable").set_index("observable").reindex(obs)
+    axes[0].set_yticks(y)
+    axes[0].set_yticklabels([f"{o} (p={p:.2g}){'' if ok else ' !'}"
+                             for o, p, ok in zip(obs, first["p_value"], first["agree"])], fontsize=7)
     for a in (-2, 2):
-        ax_pull.axhline(a, color="k", ls=":", lw=1)
-    pvals = table.drop_duplicates("observable").set_index("observable").reindex(obs)
-    ticks = [f"{o}\np={p:.2g}{'' if ok else ' !'}" for o, p, ok in zip(obs, pvals["p_value"], pvals["agree"])]
-    for ax in (ax_pull, ax_tau, ax_sec, ax_dirac):
-        ax.set_xticks(x)
-        ax.set_xticklabels(ticks if ax is ax_pull else obs, fontsize=7, rotation=30, ha="right")
-    ax_pull.set_ylabel("pull (x_i - weighted mean) / sigma")
-    ax_pull.set_title("agreement (chi^2 p-value; ! = flagged)", fontsize=9)
-    ax_tau.set_ylabel("tau_int (trajectories)")
-    ax_sec.set_ylabel("wall s / indep. config")
-    ax_sec.set_yscale("log")
-    if dirac:
-        ax_dirac.set_ylabel("Dirac applications / indep. config")
-        ax_dirac.set_yscale("log")
-    else:
-        ax_dirac.set_axis_off()
-    ax_none.set_axis_off()
-    ax_acc.set_xticks(range(len(ens)))
-    ax_acc.set_xticklabels(ens, fontsize=7, rotation=20, ha="right")
-    ax_acc.set_ylabel("acceptance")
-    ax_acc.set_ylim(0, 1.05)
-    handles, labels = ax_tau.get_legend_handles_labels()
-    ax_none.legend(handles, labels, loc="center", fontsize=8)
+        axes[0].axvline(a, color="k", ls=":", lw=1)
+    for ax, (_, label, log) in zip(axes, cols):
+        ax.set_xlabel(label, fontsize=8)
+        if log:
+            ax.set_xscale("log")
+    axes[0].set_title("agreement (chi^2 p-value; ! = flagged)", fontsize=9)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.05),
+               ncol=min(len(ens), 3))
     flagged = sorted(set(table.loc[~table["agree"].astype(bool), "observable"]))
     verdict = "all observables agree" if not flagged else "DISAGREE: " + ", ".join(flagged)
     fig.suptitle(f"{title}: {verdict}", fontsize=10)

@@ -55,6 +55,8 @@ rule production_block:
     params:
         ens=lambda wc: physics(ENSEMBLES[wc.ens]),
         block=lambda wc: int(wc.block),
+    wildcard_constraints:
+        block=r"(?!0000)\d{4}",  # block 0000 is the thermalisation (rule thermalize)
     log:
         f"{RESULTS}/logs/{{ens}}/s{{stream}}/block{{block}}.log",
     threads: RES["generate"]["threads"]
