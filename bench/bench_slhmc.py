@@ -2,6 +2,7 @@
 
     python bench/bench_slhmc.py --out bench/results/slhmc.json --plot bench/results/slhmc.png
     python bench/bench_slhmc.py --quick          # smoke mode: 2^4, a handful of trajectories
+    python bench/bench_slhmc.py --tau 2 --algorithms hmc,truncated --out bench/results/slhmc_tau2.json
 
 Test case of the SLHMC literature: 4^4 SU(2), Wilson gauge action beta = 2.45, Nf = 4
 even-odd staggered fermions at m = 0.3 (one pseudofermion, TwoFlavourAction).  Algorithms:
@@ -23,7 +24,9 @@ Procedure (single process, numba.set_num_threads(1)): hot start, thermalisation 
 the surrogates are trained on the last thermalisation configurations; every algorithm tunes
 its number of outer MD steps on short runs from the thermalised field (smallest value with
 acceptance >= --target-acc, otherwise the best acceptance per Dirac application), then runs
-N production trajectories from the same thermalised field.  Measured per algorithm:
+N production trajectories from the same thermalised field.  Every algorithm (tuning and
+production) uses the trajectory length --tau (default 1); the thermalisation always uses
+tau = 1, so the thermalised field does not depend on --tau.  Measured per algorithm:
 acceptance, Dirac applications and seconds per trajectory (the chiral-condensate solves are
 NOT part of the production cost), tau_int (Gamma method, S = 2) of the plaquette, |Polyakov
 loop| and of the stochastic chiral condensate (measured every k-th trajectory; its tau_int
@@ -100,8 +103,9 @@ def _clean(obj):
 # --------------------------------------------------------------------------
 class Physics:
     def __init__(self, L: int, beta: float, mass: float, heavy_mass: float, inner: int,
-                 hmc_tol: float = 1e-2):
+                 hmc_tol: float = 1e-2, tau: float = 1.0):
         self.L, self.beta, self.mass, self.heavy_mass, self.inner = L, beta, mass, heavy_mass, inner
+        self.tau = float(tau)
         from lqcd_core.actions.fermion import SolverSettings
         self.true_loose = TwoFlavourAction(Staggered(mass=mass), SolverSettings(tol_force=hmc_tol))
         self.lattice = Lattice((L,) * 4)
@@ -111,14 +115,17 @@ class Physics:
         self.measure_fermion = Staggered(mass=mass, even_odd=False)
         self.surrogates = {}
 
-    def updater(self, algo: str, steps: int):
+    def updater(self, algo: str, steps: int, tau: float | None = None):
+        """The update of ``algo`` with ``steps`` outer steps over trajectory length ``tau``
+        (default: the benchmark's --tau)."""
+        tau = self.tau if tau is None else float(tau)
         if algo == "hmc":
             integ = Integrator([([self.true], int(steps), SCHEME), (self.gauge, self.inner, SCHEME)])
-            return HMC(integ, 1.0)
+            return HMC(integ, tau)
         if algo == "hmc_tol":
             integ = Integrator([([self.true_loose], int(steps), SCHEME), (self.gauge, self.inner, SCHEME)])
-            return HMC(integ, 1.0)
-        return slhmc(self.gauge, [self.true], self.surrogates[algo], steps, self.inner, SCHEME)
+            return HMC(integ, tau)
+        return slhmc(self.gauge, [self.true], self.surrogates[algo], steps, self.inner, SCHEME, tau=tau)
 
 
 def run_chain(upd, field, rng, n, phys, pbp_every=0, n_noise=4, seed=0, max_seconds=None,
@@ -358,7 +365,7 @@ def make_plot(doc, path):
         ax.set_yscale("log")
     axes[0].legend(fontsize=8)
     c = doc["config"]
-    fig.suptitle(f"{c['L']}^4 SU(2), β={c['beta']}, Nf=4 staggered m={c['mass']}: "
+    fig.suptitle(f"{c['L']}^4 SU(2), β={c['beta']}, Nf=4 staggered m={c['mass']}, trajectory length {c.get('tau', 1.0):g}: "
                  "cost per independent configuration (= cost/traj × 2τ_int)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -374,6 +381,9 @@ def main(argv=None):
     p.add_argument("--mass", type=float, default=0.3)
     p.add_argument("--heavy-mass", type=float, default=0.4)
     p.add_argument("--inner", type=int, default=4, help="gauge steps per outer step")
+    p.add_argument("--tau", type=float, default=1.0,
+                   help="trajectory length of every algorithm (tuning and production; the "
+                        "thermalisation keeps tau = 1)")
     p.add_argument("--ntherm", type=int, default=None)
     p.add_argument("--ntraj", type=int, default=None)
     p.add_argument("--ntune", type=int, default=None, help="trajectories per tuning trial")
@@ -419,6 +429,8 @@ def main(argv=None):
         hmc_cands = [int(s) for s in a.hmc_steps.split(",")]
         sl_cands = [int(s) for s in a.slhmc_steps.split(",")]
         pbp_every = a.pbp_every
+    if not (math.isfinite(a.tau) and a.tau > 0):
+        p.error(f"--tau must be positive, got {a.tau}")
     algos = [s.strip() for s in a.algorithms.split(",") if s.strip()]
     for s in algos:
         if s not in ALGORITHMS:
@@ -431,13 +443,13 @@ def main(argv=None):
         k, _, v = item.partition("=")
         caps[k.strip()] = float(v)
     t_all = time.perf_counter()
-    phys = Physics(L, a.beta, a.mass, a.heavy_mass, a.inner, a.hmc_tol)
+    phys = Physics(L, a.beta, a.mass, a.heavy_mass, a.inner, a.hmc_tol, a.tau)
     rng = np.random.default_rng(a.seed)
     field = GaugeField.hot(phys.lattice, "su2", rng)
 
     # ---- thermalisation with HMC (4 outer steps) ------------------------------------------
     log(f"thermalising {L}^4 with HMC: {ntherm} trajectories")
-    therm_upd = phys.updater("hmc", 4)
+    therm_upd = phys.updater("hmc", 4, tau=1.0)     # independent of --tau
     therm_fields, therm_plaq, therm_acc = [], [], []
     for k in range(ntherm):
         e = therm_upd.trajectory(field, rng)
@@ -446,7 +458,7 @@ def main(argv=None):
         if k >= ntherm - n_train:
             therm_fields.append(field.copy())
     thermalised = field.copy()
-    therm = {"n_traj": ntherm, "steps": 4, "acceptance": float(np.mean(therm_acc)),
+    therm = {"n_traj": ntherm, "steps": 4, "tau": 1.0, "acceptance": float(np.mean(therm_acc)),
              "plaquette_last_10": float(np.mean(therm_plaq[-10:])),
              "plaquette_history": [float(x) for x in therm_plaq]}
 
@@ -487,12 +499,13 @@ def main(argv=None):
         cands = hmc_cands if algo in ("hmc", "hmc_tol") else sl_cands
         steps, trials, rule = tune_steps(phys, algo, thermalised, cands, ntune, a.target_acc, a.seed + i)
         tuning[algo] = {"chosen_steps": steps, "rule": rule, "trials": trials}
-        log(f"{algo}: production with {steps} outer steps, {ntraj} trajectories")
+        log(f"{algo}: production with {steps} outer steps, tau {a.tau:g}, {ntraj} trajectories")
         f = thermalised.copy()
         chain = run_chain(phys.updater(algo, steps), f, np.random.default_rng([a.seed, 100 + i]), ntraj,
                           phys, pbp_every=pbp_every, n_noise=a.n_noise, seed=a.seed + 1000 * i,
                           max_seconds=caps.get(algo, a.max_seconds), label=algo)
         results[algo] = summarise(algo, steps, chain, pbp_every)
+        results[algo]["tau"] = a.tau
         h = results[algo].get("headline", {})
         log(f"{algo}: acc {results[algo]['acceptance']:.3f}, {results[algo]['dirac_per_traj']:.0f} Dirac/traj, "
             f"{results[algo]['seconds_per_traj'] * 1e3:.1f} ms/traj, tau_int {h.get('tau_int')}")
@@ -513,7 +526,7 @@ def main(argv=None):
                    "heavy_mass": a.heavy_mass, "hmc_force_tol": 1e-8, "hmc_tol_force_tol": a.hmc_tol,
                    "truncated_iterations": a.truncated_iterations,
                    "truncated_mass": a.mass if a.truncated_mass is None else a.truncated_mass,
-                   "scheme": SCHEME, "tau": 1.0, "inner_steps": a.inner,
+                   "scheme": SCHEME, "tau": a.tau, "inner_steps": a.inner,
                    "ntherm": ntherm, "ntraj": ntraj, "ntune": ntune, "target_acceptance": a.target_acc,
                    "pbp_every": pbp_every, "pbp_n_noise": a.n_noise, "n_train": len(therm_fields),
                    "seed": a.seed, "algorithms": algos, "max_seconds": a.max_seconds, "caps": caps,
