@@ -23,7 +23,7 @@ from lqcd_core.surrogate import (Adam, HeavyFermionSurrogate, StoutNetworkSurrog
 from lqcd_core.surrogate import _stout_grad as SG
 from lqcd_core.surrogate import training as T
 from lqcd_core.surrogate.io import read_model_file, update_metadata
-from md_checks import assert_md_reversible
+from md_checks import assert_md_reversible, rough_field
 
 TIGHT = SolverSettings(tol_action=1e-13, tol_force=1e-13)
 
@@ -37,13 +37,6 @@ RHO = np.array([[0.11, 0.03], [0.07, 0.02]])   # (layer, loop type), non-zero ev
 
 
 pytestmark = pytest.mark.usefixtures("single_numba_thread")
-
-
-def rough_field(extents, group, seed, spread=0.5):
-    rng = np.random.default_rng(seed)
-    f = GaugeField.cold(Lattice(extents), group)
-    f.links[...] = f.group.exp(f.group.momenta(f.links.shape[:2], rng) * spread)
-    return f
 
 
 def setup_case(case, seed=3):

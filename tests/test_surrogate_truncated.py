@@ -10,23 +10,14 @@ import pytest
 from lqcd_core.actions import GaugeAction
 from lqcd_core.actions.fermion import SolverSettings, TwoFlavourAction
 from lqcd_core.dirac import Staggered, Wilson
-from lqcd_core.gauge import GaugeField
 from lqcd_core.integrators import Integrator
-from lqcd_core.lattice import Lattice
 from lqcd_core.markov.hmc import HMC
 from lqcd_core.markov.slhmc import SLHMC, slhmc
 from lqcd_core.solvers import cg
 from lqcd_core.surrogate import KrylovState, TruncatedFermionSurrogate, from_dict, load_model, save_model
-from md_checks import assert_md_reversible
+from md_checks import assert_md_reversible, rough_field
 
 pytestmark = pytest.mark.usefixtures("single_numba_thread")
-
-
-def rough_field(extents, group, seed, spread=0.5):
-    rng = np.random.default_rng(seed)
-    f = GaugeField.cold(Lattice(extents), group)
-    f.links[...] = f.group.exp(f.group.momenta(f.links.shape[:2], rng) * spread)
-    return f
 
 
 def staggered_case(seed=3, mass=0.3):
