@@ -21,7 +21,7 @@ inserted at its four corners (8 terms per plane), see ``clover_deriv``.
 import numpy as np
 from numba import njit, prange
 
-from ..group._linalg import set_zero
+from ..group._linalg import add_to, set_zero
 
 # 3 x 3 products as plain loops.  The unrolled, n-dispatching products of group._linalg made
 # these kernels (about 40 inlined products) take a minute to compile; plain loops compile in
@@ -74,15 +74,6 @@ def mul_dd(a, b, c):
             for k in range(1, n):
                 s += b[j, k] * a[k, i]
             c[i, j] = s.conjugate()
-
-
-@njit(inline="always", cache=True)
-def add_to(acc, a, f):
-    """acc += f a."""
-    n = a.shape[0]
-    for i in range(n):
-        for j in range(n):
-            acc[i, j] += f * a[i, j]
 
 
 @njit(inline="always", cache=True)
