@@ -2,7 +2,9 @@
 
     python bench/bench_slhmc.py --out bench/results/slhmc.json --plot bench/results/slhmc.png
     python bench/bench_slhmc.py --quick          # smoke mode: 2^4, a handful of trajectories
-    python bench/bench_slhmc.py --tau 2 --algorithms hmc,truncated --out bench/results/slhmc_tau2.json
+    python bench/bench_slhmc.py --tau 4 --inner 1 --tol-action 1e-6 --algorithms hmc,truncated \
+        --ntraj 20000 --max-seconds 800 --out bench/results/slhmc_v2_tau4.json
+    (one trajectory length per run; bench/slhmc_scan.py combines them, docs/slhmc_benchmark.md)
 
 Test case of the SLHMC literature: 4^4 SU(2), Wilson gauge action beta = 2.45, Nf = 4
 even-odd staggered fermions at m = 0.3 (one pseudofermion, TwoFlavourAction).  Algorithms:
@@ -103,14 +105,17 @@ def _clean(obj):
 # --------------------------------------------------------------------------
 class Physics:
     def __init__(self, L: int, beta: float, mass: float, heavy_mass: float, inner: int,
-                 hmc_tol: float = 1e-2, tau: float = 1.0):
+                 hmc_tol: float = 1e-2, tau: float = 1.0, tol_action: float = 1e-10):
         self.L, self.beta, self.mass, self.heavy_mass, self.inner = L, beta, mass, heavy_mass, inner
         self.tau = float(tau)
         from lqcd_core.actions.fermion import SolverSettings
-        self.true_loose = TwoFlavourAction(Staggered(mass=mass), SolverSettings(tol_force=hmc_tol))
+        # tol_action: every heatbath and Metropolis solve (docs/slhmc.md, "Action tolerance")
+        self.solver = SolverSettings(tol_action=tol_action)
+        self.true_loose = TwoFlavourAction(Staggered(mass=mass),
+                                           SolverSettings(tol_action=tol_action, tol_force=hmc_tol))
         self.lattice = Lattice((L,) * 4)
         self.gauge = GaugeAction(beta)
-        self.true = TwoFlavourAction(Staggered(mass=mass))          # even-odd: Nf = 4
+        self.true = TwoFlavourAction(Staggered(mass=mass), self.solver)   # even-odd: Nf = 4
         self.spec = validate_fermion({"type": "staggered", "mass": mass, "nf": 4}, 4)
         self.measure_fermion = Staggered(mass=mass, even_odd=False)
         self.surrogates = {}
@@ -392,6 +397,9 @@ def main(argv=None):
     p.add_argument("--hmc-tol", type=float, default=1e-2,
                    help="force tolerance of the hmc_tol algorithm (CG from zero)")
     p.add_argument("--slhmc-steps", default="2,3,4,6,8")
+    p.add_argument("--tol-action", type=float, default=1e-10,
+                   help="relative residual of every heatbath and Metropolis solve (all algorithms); "
+                        "the error of S_pf is <= tol^2 |phi|^2 / m^2 (docs/slhmc.md)")
     p.add_argument("--pbp-every", type=int, default=5)
     p.add_argument("--n-noise", type=int, default=4)
     p.add_argument("--n-train", type=int, default=30, help="configurations for the surrogate fits")
@@ -401,6 +409,9 @@ def main(argv=None):
     p.add_argument("--truncated-mass", type=float, default=None,
                    help="mass of the truncated surrogate's operator (default: the true mass)")
     p.add_argument("--algorithms", default=",".join(ALGORITHMS))
+    p.add_argument("--no-reference", action="store_true",
+                   help="do not add the reference hmc run (its result comes from another document; "
+                        "see bench/slhmc_scan.py)")
     p.add_argument("--max-seconds", type=float, default=None,
                    help="cap on the production wall time per algorithm")
     p.add_argument("--caps", default="",
@@ -435,7 +446,7 @@ def main(argv=None):
     for s in algos:
         if s not in ALGORITHMS:
             p.error(f"unknown algorithm {s!r}")
-    if "hmc" not in algos:
+    if "hmc" not in algos and not a.no_reference:
         algos.insert(0, "hmc")
 
     caps = {}
@@ -443,7 +454,7 @@ def main(argv=None):
         k, _, v = item.partition("=")
         caps[k.strip()] = float(v)
     t_all = time.perf_counter()
-    phys = Physics(L, a.beta, a.mass, a.heavy_mass, a.inner, a.hmc_tol, a.tau)
+    phys = Physics(L, a.beta, a.mass, a.heavy_mass, a.inner, a.hmc_tol, a.tau, a.tol_action)
     rng = np.random.default_rng(a.seed)
     field = GaugeField.hot(phys.lattice, "su2", rng)
 
@@ -466,12 +477,14 @@ def main(argv=None):
     from lqcd_core.surrogate import HeavyFermionSurrogate
     training = {}
     if "heavy" in algos:
-        phys.surrogates["heavy"] = HeavyFermionSurrogate(Staggered(mass=a.heavy_mass), source=phys.true)
+        phys.surrogates["heavy"] = HeavyFermionSurrogate(Staggered(mass=a.heavy_mass), source=phys.true,
+                                                         solver=phys.solver)
     if "truncated" in algos:
         from lqcd_core.surrogate import TruncatedFermionSurrogate
         m_tr = a.mass if a.truncated_mass is None else a.truncated_mass
         phys.surrogates["truncated"] = TruncatedFermionSurrogate(
-            Staggered(mass=m_tr), source=phys.true, iterations=a.truncated_iterations)
+            Staggered(mass=m_tr), source=phys.true, iterations=a.truncated_iterations,
+            solver=phys.solver)
         training["truncated"] = {"kind": "truncated", "mass": m_tr,
                                  "iterations": a.truncated_iterations, "theta": [1.0]}
     if "loops" in algos or "neural" in algos:
@@ -524,6 +537,7 @@ def main(argv=None):
         "config": {"quick": bool(a.quick), "L": L, "group": "su2", "beta": a.beta,
                    "fermion": "staggered even-odd, one pseudofermion (Nf = 4)", "mass": a.mass,
                    "heavy_mass": a.heavy_mass, "hmc_force_tol": 1e-8, "hmc_tol_force_tol": a.hmc_tol,
+                   "tol_action": a.tol_action,
                    "truncated_iterations": a.truncated_iterations,
                    "truncated_mass": a.mass if a.truncated_mass is None else a.truncated_mass,
                    "scheme": SCHEME, "tau": a.tau, "inner_steps": a.inner,

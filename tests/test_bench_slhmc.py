@@ -62,3 +62,40 @@ def test_quick_numbers_are_finite_and_positive(doc):
     assert doc["algorithms"]["loops"]["dirac_per_traj"] < doc["algorithms"]["hmc"]["dirac_per_traj"]
     sp = doc["speedup_vs_hmc"]["heavy"]
     assert _positive(sp["per_trajectory"]["dirac"]) and _positive(sp["headline"]["speedup_dirac"])
+
+
+def test_scan_combines_trajectory_lengths_and_picks_the_cheapest(tmp_path):
+    """bench/slhmc_scan.py: rows per (algorithm, tau), the best-length and common-length
+    speed-ups equal the ratios of the documents' own costs, and a missing reference fails."""
+    from bench import slhmc_scan
+    threads = numba.get_num_threads()
+    paths = []
+    try:
+        for tau in (0.5, 1.0):
+            p = tmp_path / f"slhmc_tau{tau}.json"
+            bench_slhmc.main(["--quick", "--algorithms", "hmc,truncated", "--ntraj", "12",
+                              "--tau", str(tau), "--tol-action", "1e-6", "--out", str(p)])
+            paths.append(p)
+        bench_slhmc.main(["--quick", "--algorithms", "truncated", "--no-reference", "--ntraj", "8",
+                          "--out", str(tmp_path / "alone.json")])
+    finally:
+        numba.set_num_threads(threads)
+    docs = [json.loads(p.read_text()) for p in paths]
+    assert all(d["config"]["tol_action"] == 1e-6 for d in docs)
+    assert set(json.loads((tmp_path / "alone.json").read_text())["algorithms"]) == {"truncated"}
+    out = slhmc_scan.main([str(p) for p in paths] + ["--out", str(tmp_path / "scan.json"),
+                                                     "--plot", str(tmp_path / "scan.png")])
+    assert (tmp_path / "scan.png").stat().st_size > 0
+    assert {(r["algorithm"], r["tau"]) for r in out["rows"]} == {
+        (a, t) for a in ("hmc", "truncated_k8") for t in (0.5, 1.0)}
+    cost = {(a, t): d["algorithms"][a]["observables"]["plaquette"]["dirac_per_indep"]
+            for t, d in zip((0.5, 1.0), docs) for a in ("hmc", "truncated")}
+    best = out["best"]["truncated_k8"]["plaquette_dirac"]
+    t0 = min((0.5, 1.0), key=lambda t: cost["hmc", t])
+    t1 = min((0.5, 1.0), key=lambda t: cost["truncated", t])
+    assert (best["tau_hmc"], best["tau"]) == (t0, t1)
+    assert best["speedup"] == pytest.approx(cost["hmc", t0] / cost["truncated", t1])
+    common = out["common"]["truncated_k8"]["plaquette_dirac"]["1.0"]["speedup"]
+    assert common == pytest.approx(cost["hmc", 1.0] / cost["truncated", 1.0])
+    with pytest.raises(ValueError, match="reference"):
+        slhmc_scan.load_runs([tmp_path / "alone.json"])

@@ -127,6 +127,24 @@ def test_heatbath_makes_the_action_a_unit_gaussian():
     assert act.value(field) == pytest.approx(np.vdot(eta, eta).real, rel=1e-9)
 
 
+@pytest.mark.parametrize("tol", [1e-3, 1e-5])
+def test_loose_action_tolerance_underestimates_s_pf_by_at_most_the_residual_bound(tol):
+    """CG from zero: S - phi^dag x_k = r^dag A^{-1} r in [0, tol^2 |phi|^2 / m^2] for even-odd
+    staggered fermions, whose A = m^2 + D_eo D_eo^dag has lambda_min >= m^2 (docs/slhmc.md,
+    "Action tolerance")."""
+    field = rough_field((4, 4, 4, 4), "su2", 6, spread=0.8)
+    m = 0.3
+    exact, loose = (TwoFlavourAction(Staggered(mass=m), SolverSettings(tol_action=t))
+                    for t in (1e-13, tol))
+    for seed in range(3):
+        exact.refresh(field, np.random.default_rng(seed))
+        loose.phi = exact.phi
+        s, s_loose = exact.value(field), loose.value(field)
+        bound = tol ** 2 * np.vdot(exact.phi, exact.phi).real / m ** 2
+        assert -1e-12 * s <= s - s_loose <= bound
+        assert s - s_loose > 1e-6 * bound      # the solve did stop early: the bound is probed
+
+
 def test_rhmc_at_power_one_equals_plain_pseudofermion_action():
     """Staggered Nf = 4 (even-odd): the rational action with alpha = 1 is exact (order 1)."""
     field = rough_field((2, 2, 2, 4), "su3", 9)

@@ -17,6 +17,7 @@ from lqcd_core.io import read_checkpoint, read_config
 from lqcd_core.pipeline import ConfigError, load_schema, physics, validate_config
 from lqcd_core.pipeline.ensemble import (EnsembleError, chain_config, training_streams,
                                          training_trajectories, validate_ensemble)
+from lqcd_core.pipeline.comparison import comparison_groups
 from lqcd_core.pipeline.stages import run_block, thermalize
 from lqcd_core.pipeline.surrogate_figures import train_stage, training_figure
 from lqcd_core.surrogate.io import read_model_file
@@ -116,6 +117,21 @@ def job_counts(text: str) -> dict:
     stats = text.split("Job stats:", 1)[1].split("\n\n", 1)[0]
     return {p[0]: int(p[1]) for p in (line.split() for line in stats.splitlines())
             if len(p) == 2 and p[1].isdigit() and p[0] not in ("total", "job")}
+
+
+@needs_snakemake
+def test_shipped_slhmc_config_plans_one_hmc_against_slhmc_comparison(tmp_path):
+    """config/slhmc_su2_nf4.yaml (the figure of merit of docs/slhmc.md in the pipeline): valid,
+    and its two ensembles form one comparison group, so the report compares their costs."""
+    cfg = yaml.safe_load((ROOT / "config" / "slhmc_su2_nf4.yaml").read_text())
+    ens = validate_config(cfg, load_schema(SCHEMA))["ensembles"]
+    assert sorted(e["algorithm"] for e in ens.values()) == ["hmc", "slhmc"]
+    assert len(comparison_groups(ens)) == 1
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg))
+    counts = job_counts(smk(tmp_path, "-n").stdout)
+    streams = {e["streams"] for e in ens.values()}.pop()
+    assert counts["compare_algorithms"] == 1 and counts["train_surrogate"] == 1
+    assert counts["thermalize"] == 2 * streams
 
 
 def rule_edges(dot: str) -> set:
