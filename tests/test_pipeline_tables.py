@@ -1,5 +1,6 @@
 """Pipeline tables: the static potential from Wilson loops, robust summaries, physics guard."""
 import json
+import math
 
 import numpy as np
 import pandas as pd
@@ -69,6 +70,20 @@ def test_changed_physics_is_refused_naming_the_key(tmp_path):
 def test_step_tuning_moves_towards_the_target(acc, expect):
     new = tune_steps(10, acc, 0.8)
     assert {"up": new > 10, "down": new < 10, "same": new == 10}[expect]
+
+
+def test_expected_acceptance_is_an_unbiased_lower_variance_estimate_of_the_accept_rate():
+    """min(1, e^-dH) averages to the Metropolis accept rate (Rao-Blackwell), with a smaller
+    spread over 10-trajectory windows than the 0/1 flags; dH ~ N(s^2/2, s^2) as in HMC."""
+    from lqcd_core.pipeline.stages import expected_acceptance
+    rng = np.random.default_rng(7)
+    dh = rng.normal(0.5, 1.0, size=(20000, 10))
+    p = np.vectorize(expected_acceptance)(dh)
+    flags = rng.random(dh.shape) < p
+    assert p.mean() == pytest.approx(flags.mean(), abs=0.005)
+    assert p.mean() == pytest.approx(math.erfc(math.sqrt(0.5) / 2), abs=0.005)  # erfc(sqrt(<dH>)/2)
+    assert p.mean(axis=1).std() < 0.75 * flags.mean(axis=1).std()
+    assert [expected_acceptance(x) for x in (-0.3, 0.0, None, float("inf"), float("nan"))] == [1, 1, 0, 0, 0]
 
 
 def test_thermalisation_warm_up_accepts_then_metropolis_and_tuning_take_over(tmp_path):

@@ -34,6 +34,21 @@ def _csv_bytes(rows) -> bytes:
     return buf.getvalue().encode()
 
 
+def expected_acceptance(delta_h) -> float:
+    """min(1, exp(-dH)): the Metropolis acceptance probability of one trajectory (0 for a
+    non-finite dH).
+
+    Its mean over a window estimates the acceptance rate without bias, since
+    E[accepted | dH] = min(1, exp(-dH)), and with less variance than the mean of the 0/1
+    accept flags (Rao-Blackwell; for HMC-like dH ~ N(mu, 2 mu) at acceptance 0.5-0.75 the
+    spread of a 10-trajectory mean is 0.6-0.75 times that of the flags). The step tuning
+    reads this mean.
+    """
+    if delta_h is None or not math.isfinite(delta_h):
+        return 0.0
+    return 1.0 if delta_h <= 0.0 else math.exp(-delta_h)
+
+
 def tune_steps(steps: int, acceptance: float, target: float) -> int:
     """New number of MD steps for an observed acceptance (multiplicative, bounded).
 
@@ -82,14 +97,14 @@ def thermalize(ens: dict, stream: int, out: Path) -> dict:
                                                    "params": chain.config.to_dict()})
         if chain.trajectory <= warmup:
             continue
-        window.append(entry["accepted"])
+        window.append(expected_acceptance(entry.get("delta_h")))
         if tune and len(window) == TUNE_EVERY and chain.trajectory <= stop_tuning:
             acc = float(np.mean(window))
             steps = tune_steps(cfg.steps, acc, target)
             history.append({"trajectory": chain.trajectory, "acceptance": acc, "steps": cfg.steps,
                             "new_steps": steps})
             if steps != cfg.steps:
-                log.info(f"tuning: acceptance {acc:.2f} over {TUNE_EVERY} trajectories, "
+                log.info(f"tuning: expected acceptance {acc:.2f} over {TUNE_EVERY} trajectories, "
                          f"steps {cfg.steps} -> {steps}")
                 cfg.steps = steps
                 chain = Chain(cfg, chain.field, chain.rng, chain.trajectory)
