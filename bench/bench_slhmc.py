@@ -172,14 +172,19 @@ def run_chain(upd, field, rng, n, phys, pbp_every=0, n_noise=4, seed=0, max_seco
 
 def tune_steps(phys, algo, field0, candidates, n_tune, target_acc, seed):
     """Smallest outer step number with acceptance >= target_acc on n_tune trajectories from
-    the thermalised field; if none reaches it, the best acceptance per Dirac application."""
+    the thermalised field; if none reaches it, the best acceptance per Dirac application.
+    The acceptance is the mean of min(1, exp(-dH)) (lower noise than the accept flags, see
+    lqcd_core.pipeline.stages.expected_acceptance); the flags' mean is recorded beside it."""
+    from lqcd_core.pipeline.stages import expected_acceptance
     trials = []
     for i, steps in enumerate(candidates):
         field = field0.copy()
         rng = np.random.default_rng([seed, 7, i])
         r = run_chain(phys.updater(algo, steps), field, rng, n_tune, phys)
-        acc, apps = float(r["accepted"].mean()), float(r["dirac_applications"].mean())
-        trials.append({"steps": int(steps), "acceptance": acc, "dirac_per_traj": apps,
+        acc = float(np.mean([expected_acceptance(x) for x in r["delta_h"]]))
+        apps = float(r["dirac_applications"].mean())
+        trials.append({"steps": int(steps), "acceptance": acc,
+                       "accepted_fraction": float(r["accepted"].mean()), "dirac_per_traj": apps,
                        "seconds_per_traj": float(r["seconds"].mean()),
                        "mean_abs_delta_h": float(np.abs(r["delta_h"]).mean())})
         log(f"tune {algo}: steps {steps}: acc {acc:.3f}, {apps:.0f} Dirac/traj, "
