@@ -81,7 +81,7 @@ def scan(runs: dict) -> dict:
                    "dirac_per_traj": r["dirac_per_traj"], "ms_per_traj": 1e3 * r["seconds_per_traj"],
                    "source": r["source"], "settings": r["config"]}
             for obs in OBSERVABLES:
-                g = r["observables"].get(obs) or r.get("headline") or {}
+                g = (r.get("headline") if obs == "headline" else r["observables"].get(obs)) or {}
                 row[f"tau_int_{obs}"] = g.get("tau_int")
                 row[f"dtau_int_{obs}"] = g.get("dtau_int")
                 for unit in UNITS:

@@ -23,16 +23,17 @@ def smk(d: Path, *args, check=True, timeout=600):
     return res
 
 
+def job_counts(text: str) -> dict:
+    """{rule: count} from the "Job stats" table of Snakemake's output ({} if there is none)."""
+    if "Job stats:" not in text:
+        return {}
+    stats = text.split("Job stats:", 1)[1].split("\n\n", 1)[0]
+    return {p[0]: int(p[1]) for p in (line.split() for line in stats.splitlines())
+            if len(p) == 2 and p[1].isdigit() and p[0] not in ("total", "job")}
+
+
 def planned_jobs(d: Path) -> dict:
     """{rule: count} of what a dry run would execute."""
     res = smk(d, "-n")
     text = res.stdout + res.stderr
-    counts = {}
-    if "Nothing to be done" in text:
-        return counts
-    stats = text.split("Job stats:", 1)[1].split("\n\n", 1)[0] if "Job stats:" in text else ""
-    for line in stats.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[1].isdigit() and parts[0] not in ("total", "job"):
-            counts[parts[0]] = int(parts[1])
-    return counts
+    return {} if "Nothing to be done" in text else job_counts(text)

@@ -9,25 +9,15 @@ from lqcd_core.actions.fermion import SolverSettings, TwoFlavourAction
 from lqcd_core.actions.hasenbusch import HasenbuschRatioAction, hasenbusch_actions
 from lqcd_core.actions.rational import RationalAction
 from lqcd_core.dirac import Staggered, Wilson
-from lqcd_core.gauge import GaugeField
 from lqcd_core.integrators import Integrator
-from lqcd_core.lattice import Lattice
 from lqcd_core.markov.hmc import HMC
 from lqcd_core.smearing import Stout
+from md_checks import rough_field
 
 TIGHT = SolverSettings(tol_action=1e-13, tol_force=1e-13)
 
 
 pytestmark = pytest.mark.usefixtures("single_numba_thread")
-
-
-def rough_field(extents, group, seed, spread=0.5):
-    """A non-trivial field near (not at) the identity: exp of random algebra elements."""
-    rng = np.random.default_rng(seed)
-    f = GaugeField.cold(Lattice(extents), group)
-    x = f.group.momenta(f.links.shape[:2], rng) * spread
-    f.links[...] = f.group.exp(x)
-    return f
 
 
 def directional_derivative(action, field, t, eps=1e-4):

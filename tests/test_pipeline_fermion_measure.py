@@ -15,6 +15,7 @@ import yaml
 
 from lqcd_core.gauge import GaugeField
 from lqcd_core.io import write_config as write_gauge_config
+from smk_helpers import job_counts
 from lqcd_core.lattice import Lattice
 from lqcd_core.markov.rundir import COLUMNS
 from lqcd_core.pipeline import ConfigError, load_schema, measure, summarize, validate_config
@@ -96,9 +97,7 @@ def test_dry_run_plans_correlator_rules_only_for_ensembles_measuring_correlators
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     text = res.stdout + res.stderr
     assert res.returncode == 0, text[-3000:]
-    stats = text.split("Job stats:", 1)[1].split("\n\n", 1)[0]
-    counts = {p[0]: int(p[1]) for p in (line.split() for line in stats.splitlines())
-              if len(p) == 2 and p[1].isdigit()}
+    counts = job_counts(text)
     assert counts["correlators"] == 1 and counts["correlator_plots"] == 1
     assert counts["measure"] == 10          # 5 saved configurations per ensemble
     assert "results/q/correlators.csv" in text and "results/q/plots/correlators.png" in text

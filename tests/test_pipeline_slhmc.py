@@ -21,7 +21,7 @@ from lqcd_core.pipeline.comparison import comparison_groups
 from lqcd_core.pipeline.stages import run_block, thermalize
 from lqcd_core.pipeline.surrogate_figures import train_stage, training_figure
 from lqcd_core.surrogate.io import read_model_file
-from smk_helpers import smk
+from smk_helpers import job_counts, smk
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -111,14 +111,6 @@ def test_validate_ensemble_alone_names_the_surrogate_key():
 # ---------------------------------------------------------------------------
 # the DAG
 # ---------------------------------------------------------------------------
-def job_counts(text: str) -> dict:
-    if "Job stats:" not in text:
-        return {}
-    stats = text.split("Job stats:", 1)[1].split("\n\n", 1)[0]
-    return {p[0]: int(p[1]) for p in (line.split() for line in stats.splitlines())
-            if len(p) == 2 and p[1].isdigit() and p[0] not in ("total", "job")}
-
-
 @needs_snakemake
 def test_shipped_slhmc_config_plans_one_hmc_against_slhmc_comparison(tmp_path):
     """config/slhmc_su2_nf4.yaml (the figure of merit of docs/slhmc.md in the pipeline): valid,
